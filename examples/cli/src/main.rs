@@ -1,0 +1,2 @@
+//! The imsession command-line tool (being written).
+fn main() {}

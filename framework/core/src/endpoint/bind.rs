@@ -1,0 +1,155 @@
+//! Expected sessions: registered as soon as negotiation selects them, so frames that arrive
+//! before [`crate::Endpoint::establish`] is called are queued, not lost; and the rules that
+//! bind a passive session to the connection that carries it.
+//!
+//! A passive session binds to (in this order):
+//! 1. the connection on which a frame carrying its identity arrives (any connection of its
+//!    proto whose peer passes the transport's identity check);
+//! 2. for `a=connection:existing`, the only open connection of its proto to that peer;
+//! 3. for `a=connection:new`, the next accepted connection, when it is the only session
+//!    waiting for one and the peer's address matches the `c=` address (when that is a
+//!    literal) — or an already accepted connection nobody has claimed, likewise.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use imsession_sdp::{ConnectionMode, MediaDescription};
+use tokio::sync::{mpsc, oneshot};
+
+use super::Inner;
+use crate::hub::{InboundItem, Shared};
+use crate::mechanism::SessionKey;
+use crate::negotiate::Pair;
+use crate::transport::Transport;
+
+pub(crate) struct PendingBind {
+    pub(crate) id: u64,
+    pub(crate) key: SessionKey,
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) mechanism: String,
+    pub(crate) remote_media: MediaDescription,
+    pub(crate) remote_ip: Option<IpAddr>,
+    pub(crate) mode: ConnectionMode,
+    /// Waiting for a connection of its own (passive or both, not yet bound).
+    pub(crate) passive: bool,
+    pub(crate) inbound_tx: mpsc::Sender<InboundItem>,
+    pub(crate) inbound_rx: Option<mpsc::Receiver<InboundItem>>,
+    pub(crate) bound: Option<Arc<Shared>>,
+    pub(crate) waiter: Option<oneshot::Sender<()>>,
+    /// `establish` has started for this entry (it no longer expires).
+    pub(crate) claimed: bool,
+}
+
+impl PendingBind {
+    fn fits(&self, conn: &Shared) -> bool {
+        conn.is_open()
+            && conn.transport.eq_ignore_ascii_case(self.transport.name())
+            && conn.mechanism.eq_ignore_ascii_case(&self.mechanism)
+            && self
+                .transport
+                .verify_peer(&self.remote_media, &conn.peer)
+                .is_ok()
+    }
+
+    fn ip_matches(&self, conn: &Shared) -> bool {
+        self.remote_ip
+            .is_none_or(|ip| ip.is_unspecified() || ip == conn.peer.addr.ip())
+    }
+}
+
+impl Inner {
+    /// Binds `entry` to `conn`: adds its route, wakes its waiter.
+    pub(crate) fn bind_entry(entry: &mut PendingBind, conn: &Arc<Shared>) -> bool {
+        let limits_ok = {
+            let mut routes = conn.routes.lock().expect("routes lock");
+            if routes.get(&entry.key).is_some_and(|tx| !tx.is_closed()) {
+                false
+            } else {
+                routes.insert(entry.key.clone(), entry.inbound_tx.clone());
+                true
+            }
+        };
+        if !limits_ok {
+            return false;
+        }
+        conn.ever_bound.store(true, Ordering::Release);
+        entry.bound = Some(conn.clone());
+        entry.passive = false;
+        if let Some(w) = entry.waiter.take() {
+            let _ = w.send(());
+        }
+        true
+    }
+
+    /// Rule 1: a frame with an unknown identity arrived on `conn`.
+    pub(crate) fn bind_by_frame(
+        &self,
+        conn: &Arc<Shared>,
+        key: &SessionKey,
+    ) -> Option<mpsc::Sender<InboundItem>> {
+        let mut pending = self.pending.lock().expect("pending lock");
+        let entry = pending
+            .iter_mut()
+            .find(|p| p.bound.is_none() && p.key == *key && p.fits(conn))?;
+        Self::bind_entry(entry, conn).then(|| entry.inbound_tx.clone())
+    }
+
+    /// Rule 3, on accept: binds the only passive session waiting for a new connection.
+    pub(crate) fn bind_on_accept(&self, conn: &Arc<Shared>, pair: &Pair) {
+        let _ = pair;
+        let mut pending = self.pending.lock().expect("pending lock");
+        let mut candidates = pending.iter_mut().filter(|p| {
+            p.passive && p.mode == ConnectionMode::New && p.fits(conn) && p.ip_matches(conn)
+        });
+        if let (Some(only), None) = (candidates.next(), candidates.next()) {
+            Self::bind_entry(only, conn);
+        }
+    }
+
+    /// Rules 2 and 3 at establish time, for a passive entry not yet bound.
+    pub(crate) fn bind_existing(&self, id: u64) {
+        let conns: Vec<_> = self.connections.lock().expect("connections lock").clone();
+        let mut pending = self.pending.lock().expect("pending lock");
+        let waiting_new = pending
+            .iter()
+            .filter(|p| p.passive && p.mode == ConnectionMode::New)
+            .count();
+        let Some(entry) = pending.iter_mut().find(|p| p.id == id && p.bound.is_none()) else {
+            return;
+        };
+        let mut candidates = conns.iter().filter(|c| {
+            entry.fits(c)
+                && entry.ip_matches(c)
+                && match entry.mode {
+                    ConnectionMode::Existing => true,
+                    ConnectionMode::New => {
+                        c.target.is_none()
+                            && !c.ever_bound.load(Ordering::Acquire)
+                            && waiting_new == 1
+                    }
+                }
+        });
+        if let (Some(only), None) = (candidates.next(), candidates.next()) {
+            Self::bind_entry(entry, only);
+        }
+    }
+
+    /// Removes an entry, and its route if it was bound but never taken by a session.
+    pub(crate) fn drop_pending(&self, id: u64) {
+        let removed = {
+            let mut pending = self.pending.lock().expect("pending lock");
+            pending
+                .iter()
+                .position(|p| p.id == id)
+                .map(|i| pending.swap_remove(i))
+        };
+        if let Some(entry) = removed {
+            if entry.inbound_rx.is_some() {
+                if let Some(conn) = &entry.bound {
+                    conn.unregister(&entry.key);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! Finding a connection to share, or opening one.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use imsession_sdp::ConnectionMode;
+
+use super::{Inner, literal_ip};
+use crate::error::{SessionError, TransportError};
+use crate::hub::Shared;
+use crate::negotiate::{Pair, Selection};
+
+impl Inner {
+    /// An open connection that may carry `sel`, or a new one.
+    ///
+    /// Shared when the transport and mechanism match, the peer passes the transport's identity
+    /// check against the peer's SDP, and either we connected to the same host and port, or the
+    /// session asked for `a=connection:existing` and the peer's address matches.
+    pub(crate) async fn connect_shared(
+        self: &Arc<Self>,
+        sel: &Selection,
+    ) -> Result<Arc<Shared>, SessionError> {
+        let _serial = self.connecting.lock().await;
+        if let Some(conn) = self.find_shared(sel) {
+            return Ok(conn);
+        }
+        let limit = self.negotiator.limits().handshake_timeout;
+        let conn = match tokio::time::timeout(limit, sel.transport.connect(&sel.target)).await {
+            Ok(result) => result?,
+            Err(_) => {
+                return Err(TransportError::Timeout {
+                    what: format!("connect to {}", sel.target),
+                    after: limit,
+                }
+                .into());
+            }
+        };
+        self.stats.initiated.fetch_add(1, Ordering::Relaxed);
+        let pair = Pair {
+            proto: sel.proto.clone(),
+            mechanism: sel.mechanism.clone(),
+            transport: sel.transport.clone(),
+        };
+        Ok(self.adopt(
+            conn,
+            &pair,
+            Some((sel.target.host.clone(), sel.target.port)),
+        ))
+    }
+
+    fn find_shared(&self, sel: &Selection) -> Option<Arc<Shared>> {
+        let max = self.negotiator.limits().max_sessions_per_connection;
+        let target_ip = literal_ip(&sel.target.host);
+        let conns = self.connections.lock().expect("connections lock");
+        conns
+            .iter()
+            .filter(|c| {
+                c.is_open()
+                    && c.transport.eq_ignore_ascii_case(sel.transport.name())
+                    && c.mechanism.eq_ignore_ascii_case(sel.mechanism.name())
+                    && c.session_count() < max
+                    && sel
+                        .transport
+                        .verify_peer(&sel.target.media, &c.peer)
+                        .is_ok()
+            })
+            .find(|c| {
+                let same_target = c.target.as_ref().is_some_and(|(h, p)| {
+                    h.eq_ignore_ascii_case(&sel.target.host) && *p == sel.target.port
+                });
+                let existing_peer = sel.connection == ConnectionMode::Existing
+                    && target_ip == Some(c.peer.addr.ip());
+                same_target || existing_peer
+            })
+            .cloned()
+    }
+}

@@ -1,0 +1,258 @@
+//! [`Endpoint::establish`]: the one step that touches the network.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::bind::PendingBind;
+use super::{Endpoint, Inner, literal_ip};
+use crate::error::SessionError;
+use crate::hub::{InboundItem, Shared};
+use crate::mechanism::SessionParams;
+use crate::negotiate::comedia::Role;
+use crate::negotiate::{Answer, Selection};
+use crate::session::Session;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+impl Endpoint {
+    /// Connects or accepts as `selection.role` says and returns the session.
+    ///
+    /// Active: reuses an open connection to the same peer address and identity, or connects
+    /// (within [`crate::Limits::handshake_timeout`]). Passive: waits (within
+    /// [`crate::Limits::bind_timeout`]) for the connection that carries the session; see the
+    /// binding rules in `docs/connection-sharing.md`. Both (legacy `direction:both` on both
+    /// sides): connects, and takes whichever connection is ready first.
+    ///
+    /// Frames that arrive for the session between negotiation and this call are queued for it.
+    ///
+    /// # Errors
+    /// [`SessionError::Transport`] when connecting fails, [`SessionError::BindTimeout`],
+    /// [`SessionError::HoldConn`], [`SessionError::DuplicateSession`],
+    /// [`SessionError::TooManySessions`]. Cancel-safe: a cancelled call leaves no session
+    /// behind.
+    pub async fn establish(&self, selection: Selection) -> Result<Session, SessionError> {
+        if selection.role == Role::HoldConn {
+            return Err(SessionError::HoldConn);
+        }
+        let inner = &self.inner;
+        let id = match selection.expected {
+            Some(id) if inner.claim(id) => id,
+            _ => {
+                let id = inner.expect(&selection);
+                inner.claim(id);
+                id
+            }
+        };
+        let guard = PendingGuard {
+            inner: inner.clone(),
+            id,
+        };
+        let (conn, inbound) = match selection.role {
+            Role::Active => inner.establish_active(id, &selection).await?,
+            Role::Passive => inner.establish_passive(id).await?,
+            Role::Both | Role::HoldConn => inner.establish_both(id, &selection).await?,
+        };
+        drop(guard);
+        let params = SessionParams {
+            local: selection.local.clone(),
+            remote: selection.remote.clone(),
+            limits: inner.negotiator.limits().clone(),
+        };
+        let state = selection.mechanism.open(&params);
+        Ok(Session::new(
+            state,
+            conn,
+            inbound,
+            &selection,
+            params.limits,
+        ))
+    }
+
+    /// Registers the selections of `answer` as expected sessions, so frames that arrive before
+    /// `establish` are kept. [`Endpoint::answer`] and [`Endpoint::complete`] do this already;
+    /// call it only for selections made with the [`crate::Negotiator`] directly.
+    pub fn expect(&self, answer: &mut Answer) {
+        for s in &mut answer.selections {
+            s.expected = Some(self.inner.expect(s));
+        }
+    }
+}
+
+/// Removes the pending entry unless the session took it.
+struct PendingGuard {
+    inner: Arc<Inner>,
+    id: u64,
+}
+
+impl Drop for PendingGuard {
+    fn drop(&mut self) {
+        self.inner.drop_pending(self.id);
+    }
+}
+
+impl Inner {
+    /// Registers an expected session; it expires after the bind timeout unless claimed.
+    pub(crate) fn expect(self: &Arc<Self>, sel: &Selection) -> u64 {
+        let limits = self.negotiator.limits();
+        let params = SessionParams {
+            local: sel.local.clone(),
+            remote: sel.remote.clone(),
+            limits: limits.clone(),
+        };
+        let key = sel.mechanism.open(&params).key();
+        let (tx, rx) = mpsc::channel(limits.session_queue.max(1));
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        self.pending
+            .lock()
+            .expect("pending lock")
+            .push(PendingBind {
+                id,
+                key,
+                transport: sel.transport.clone(),
+                mechanism: sel.mechanism.name().to_owned(),
+                remote_media: sel.target.media.clone(),
+                remote_ip: literal_ip(&sel.target.host),
+                mode: sel.connection,
+                passive: matches!(sel.role, Role::Passive | Role::Both),
+                inbound_tx: tx,
+                inbound_rx: Some(rx),
+                bound: None,
+                waiter: None,
+                claimed: false,
+            });
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let weak = Arc::downgrade(self);
+            let expiry = limits.bind_timeout;
+            rt.spawn(async move {
+                tokio::time::sleep(expiry).await;
+                if let Some(inner) = weak.upgrade() {
+                    let unclaimed = inner
+                        .pending
+                        .lock()
+                        .expect("pending lock")
+                        .iter()
+                        .any(|p| p.id == id && !p.claimed);
+                    if unclaimed {
+                        inner.drop_pending(id);
+                    }
+                }
+            });
+        }
+        id
+    }
+
+    fn claim(&self, id: u64) -> bool {
+        let mut pending = self.pending.lock().expect("pending lock");
+        match pending.iter_mut().find(|p| p.id == id && !p.claimed) {
+            Some(p) => {
+                p.claimed = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Takes a bound entry out of the table.
+    fn take(&self, id: u64) -> Option<(Arc<Shared>, mpsc::Receiver<InboundItem>)> {
+        let mut pending = self.pending.lock().expect("pending lock");
+        let entry = pending.iter_mut().find(|p| p.id == id)?;
+        let conn = entry.bound.clone()?;
+        let rx = entry.inbound_rx.take()?;
+        Some((conn, rx))
+    }
+
+    fn bind_id(&self, id: u64, conn: &Arc<Shared>) -> Result<(), SessionError> {
+        let max = self.negotiator.limits().max_sessions_per_connection;
+        if conn.session_count() >= max {
+            return Err(SessionError::TooManySessions(max));
+        }
+        let mut pending = self.pending.lock().expect("pending lock");
+        let entry = pending
+            .iter_mut()
+            .find(|p| p.id == id)
+            .ok_or(SessionError::Closed)?;
+        if entry.bound.is_some() {
+            return Ok(());
+        }
+        if Self::bind_entry(entry, conn) {
+            Ok(())
+        } else {
+            Err(SessionError::DuplicateSession)
+        }
+    }
+
+    fn waiter(&self, id: u64) -> Option<oneshot::Receiver<()>> {
+        let mut pending = self.pending.lock().expect("pending lock");
+        let entry = pending.iter_mut().find(|p| p.id == id)?;
+        if entry.bound.is_some() {
+            return None;
+        }
+        let (tx, rx) = oneshot::channel();
+        entry.waiter = Some(tx);
+        Some(rx)
+    }
+
+    async fn establish_active(
+        self: &Arc<Self>,
+        id: u64,
+        sel: &Selection,
+    ) -> Result<(Arc<Shared>, mpsc::Receiver<InboundItem>), SessionError> {
+        if let Some(taken) = self.take_if_open(id) {
+            return Ok(taken);
+        }
+        let conn = self.connect_shared(sel).await?;
+        self.bind_id(id, &conn)?;
+        self.take(id).ok_or(SessionError::Closed)
+    }
+
+    async fn establish_passive(
+        self: &Arc<Self>,
+        id: u64,
+    ) -> Result<(Arc<Shared>, mpsc::Receiver<InboundItem>), SessionError> {
+        self.bind_existing(id);
+        if let Some(waiter) = self.waiter(id) {
+            let limit = self.negotiator.limits().bind_timeout;
+            match tokio::time::timeout(limit, waiter).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return Err(SessionError::Closed),
+                Err(_) => return Err(SessionError::BindTimeout(limit)),
+            }
+        }
+        self.take(id).ok_or(SessionError::Closed)
+    }
+
+    async fn establish_both(
+        self: &Arc<Self>,
+        id: u64,
+        sel: &Selection,
+    ) -> Result<(Arc<Shared>, mpsc::Receiver<InboundItem>), SessionError> {
+        if let Some(taken) = self.take_if_open(id) {
+            return Ok(taken);
+        }
+        let Some(waiter) = self.waiter(id) else {
+            return self.take(id).ok_or(SessionError::Closed);
+        };
+        tokio::select! {
+            connected = self.connect_shared(sel) => match connected {
+                Ok(conn) => {
+                    self.bind_id(id, &conn)?;
+                    self.take(id).ok_or(SessionError::Closed)
+                }
+                Err(_) => self.establish_passive(id).await,
+            },
+            _ = waiter => self.take(id).ok_or(SessionError::Closed),
+        }
+    }
+
+    fn take_if_open(&self, id: u64) -> Option<(Arc<Shared>, mpsc::Receiver<InboundItem>)> {
+        let open = self
+            .pending
+            .lock()
+            .expect("pending lock")
+            .iter()
+            .any(|p| p.id == id && p.bound.as_ref().is_some_and(|c| c.is_open()));
+        if open { self.take(id) } else { None }
+    }
+}

@@ -1,0 +1,122 @@
+//! [`Shared`]: the state of one connection that sessions hold on to.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use tokio::sync::mpsc;
+
+use super::writer::WriteCmd;
+use crate::endpoint::Inner;
+use crate::error::SessionError;
+use crate::mechanism::SessionKey;
+use crate::message::Message;
+use crate::transport::PeerIdentity;
+
+/// What a session's inbound queue carries.
+pub(crate) type Inbound = Result<Message, SessionError>;
+
+/// Counters of one connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConnectionStats {
+    /// Frames whose session identity matched no session on this connection; discarded.
+    pub unknown_session_frames: u64,
+    /// Bytes skipped before a frame envelope.
+    pub discarded_bytes: u64,
+    /// Frames delivered to sessions.
+    pub frames_received: u64,
+    /// Sessions on the connection now.
+    pub sessions: usize,
+}
+
+/// One connection, shared by the sessions on it.
+pub(crate) struct Shared {
+    pub(crate) transport: String,
+    pub(crate) mechanism: String,
+    pub(crate) peer: PeerIdentity,
+    pub(crate) local_addr: SocketAddr,
+    /// `(host, port)` we connected to, for connections we initiated.
+    pub(crate) target: Option<(String, u16)>,
+    pub(crate) writer: mpsc::Sender<WriteCmd>,
+    pub(crate) routes: Mutex<HashMap<SessionKey, mpsc::Sender<Inbound>>>,
+    pub(crate) closed: AtomicBool,
+    /// Whether a session has ever been bound (an accepted connection nobody claims is closed
+    /// after the bind timeout).
+    pub(crate) ever_bound: AtomicBool,
+    pub(crate) unknown_frames: AtomicU64,
+    pub(crate) discarded_bytes: AtomicU64,
+    pub(crate) frames_received: AtomicU64,
+    pub(crate) endpoint: Weak<Inner>,
+}
+
+impl Shared {
+    /// Removes the route for `key`; when no route remains, the connection is closed after the
+    /// idle grace period unless a session claims it meanwhile.
+    pub(crate) fn unregister(self: &Arc<Self>, key: &SessionKey) {
+        let empty = {
+            let mut routes = self.routes.lock().expect("routes lock");
+            routes.remove(key);
+            routes.is_empty()
+        };
+        if empty {
+            if let Some(ep) = self.endpoint.upgrade() {
+                ep.schedule_idle_close(self.clone());
+            }
+        }
+    }
+
+    pub(crate) fn session_count(&self) -> usize {
+        self.routes.lock().expect("routes lock").len()
+    }
+
+    pub(crate) fn is_open(&self) -> bool {
+        !self.closed.load(Ordering::Acquire)
+    }
+
+    /// Closes the write side (after queued frames) and forgets the connection.
+    pub(crate) fn close(self: &Arc<Self>) {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let _ = self.writer.try_send(WriteCmd::Close);
+        if let Some(ep) = self.endpoint.upgrade() {
+            ep.forget(self);
+        }
+    }
+
+    pub(crate) fn stats(&self) -> ConnectionStats {
+        ConnectionStats {
+            unknown_session_frames: self.unknown_frames.load(Ordering::Relaxed),
+            discarded_bytes: self.discarded_bytes.load(Ordering::Relaxed),
+            frames_received: self.frames_received.load(Ordering::Relaxed),
+            sessions: self.session_count(),
+        }
+    }
+
+    /// Ends every session's stream: with `error`, or cleanly when `None`.
+    pub(crate) fn end_all(self: &Arc<Self>, error: Option<SessionError>) {
+        self.closed.store(true, Ordering::Release);
+        let routes: Vec<_> = self
+            .routes
+            .lock()
+            .expect("routes lock")
+            .drain()
+            .map(|(_, tx)| tx)
+            .collect();
+        if let Some(e) = error {
+            for tx in &routes {
+                // A full queue still gets the error: it is delivered after what is queued.
+                let tx = tx.clone();
+                let e = e.clone();
+                tokio::spawn(async move {
+                    let _ = tx.send(Err(e)).await;
+                });
+            }
+        }
+        if let Some(ep) = self.endpoint.upgrade() {
+            ep.forget(self);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The reader task: decodes frames and routes each to its session's queue.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+use super::connection::Shared;
+use crate::error::SessionError;
+use crate::mechanism::{Frame, FrameDecoder};
+
+/// Initial and minimum free space of the read buffer.
+pub(crate) const READ_CHUNK: usize = 64 * 1024;
+
+/// Runs until the peer closes, an error, or a framing error; then ends every session.
+pub(crate) async fn read_loop<R: AsyncRead + Unpin>(
+    shared: Arc<Shared>,
+    mut io: R,
+    mut decoder: Box<dyn FrameDecoder>,
+) {
+    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    let mut discarded = 0;
+    loop {
+        loop {
+            match decoder.decode(&mut buf) {
+                Ok(Some(frame)) => route(&shared, frame).await,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::debug!(peer = %shared.peer, "framing error: {e}");
+                    shared.end_all(Some(SessionError::BadFrame(e.0)));
+                    shared.close();
+                    return;
+                }
+            }
+        }
+        let now = decoder.discarded_bytes();
+        if now != discarded {
+            shared
+                .discarded_bytes
+                .fetch_add(now - discarded, Ordering::Relaxed);
+            if let Some(ep) = shared.endpoint.upgrade() {
+                ep.stats
+                    .discarded_bytes
+                    .fetch_add(now - discarded, Ordering::Relaxed);
+            }
+            discarded = now;
+        }
+        buf.reserve(decoder.reserve_hint().max(READ_CHUNK));
+        match io.read_buf(&mut buf).await {
+            Ok(0) => {
+                let error = (!buf.is_empty()).then(|| SessionError::Truncated {
+                    buffered: buf.len(),
+                });
+                shared.end_all(error);
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                shared.end_all(Some(SessionError::Connection(e.to_string())));
+                return;
+            }
+        }
+    }
+}
+
+async fn route(shared: &Arc<Shared>, frame: Frame) {
+    let tx = shared
+        .routes
+        .lock()
+        .expect("routes lock")
+        .get(&frame.key)
+        .cloned();
+    let tx = match tx {
+        Some(tx) => Some(tx),
+        None => shared
+            .endpoint
+            .upgrade()
+            .and_then(|ep| ep.bind_by_frame(shared, &frame.key)),
+    };
+    let delivered = match tx {
+        Some(tx) => tx.send(Ok(frame.message)).await.is_ok(),
+        None => false,
+    };
+    if delivered {
+        shared.frames_received.fetch_add(1, Ordering::Relaxed);
+    } else {
+        shared.unknown_frames.fetch_add(1, Ordering::Relaxed);
+        if let Some(ep) = shared.endpoint.upgrade() {
+            ep.stats
+                .unknown_session_frames
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        tracing::debug!(peer = %shared.peer, "discarded a frame for an unknown session");
+    }
+}

@@ -1,0 +1,75 @@
+//! # imsession
+//!
+//! Instant-message sessions negotiated by SDP offer/answer, the way SIP sets up a call: the
+//! m-line (`m=message 7394 cpim/tcp text/plain`) names a *session mechanism* and a
+//! *transport*, both plug-ins.
+//!
+//! ```text
+//! offer SDP ─► Negotiator ─► Selection {mechanism, transport, role, both ends}
+//!                               │ Endpoint::establish()
+//!                               ▼
+//!             Transport::connect / listen ─► Connection (bytes + peer identity)
+//!                               │ shared per (transport, peer address, peer identity)
+//!                               ▼
+//!             hub: one reader, demux by session identity ─► Session (Sink + Stream)
+//! ```
+//!
+//! - [`Negotiator`] is pure: [`Negotiator::offer`], [`Negotiator::answer`] and
+//!   [`Negotiator::complete`] turn descriptions into [`Selection`]s without I/O.
+//! - [`Endpoint`] wraps it: it binds listeners when it may be passive and
+//!   [`Endpoint::establish`] connects or accepts, sharing one connection among the sessions
+//!   between the same two devices.
+//! - Plug-ins implement [`Transport`] and [`SessionMechanism`] and are registered by value
+//!   with [`Negotiator::builder`].
+//!
+//! ```no_run
+//! # async fn demo(negotiator: imsession::Negotiator) -> Result<(), Box<dyn std::error::Error>> {
+//! use imsession::{Endpoint, MediaOptions, Message, ProtoToken};
+//! let alice = Endpoint::new(negotiator.clone());
+//! let bob = Endpoint::new(negotiator);
+//! let offer = alice.offer(&[MediaOptions::new(ProtoToken::parse("cpim/tcp")?)]).await?;
+//! let answer = bob.answer(&offer.sdp, &Default::default()).await?;
+//! let selection = alice.complete(&offer, &answer.sdp)?.remove(0);
+//! let (mut a, _b) = tokio::try_join!(
+//!     alice.establish(selection),
+//!     bob.establish(answer.selections[0].clone()),
+//! )?;
+//! a.send(Message::text("hello")).await?;
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod accept;
+mod endpoint;
+pub mod error;
+mod hub;
+pub mod limits;
+mod mechanism;
+mod message;
+pub mod negotiate;
+pub mod proto;
+mod session;
+mod transport;
+
+pub use accept::MediaRange;
+pub use endpoint::{DEFAULT_LISTEN_HOST, Endpoint, EndpointStats};
+pub use error::{Error, NegotiationError, ProtoError, SessionError, TransportError};
+pub use hub::ConnectionStats;
+pub use limits::Limits;
+pub use mechanism::{
+    Frame, FrameDecoder, FrameError, Inbound, MechanismSession, SessionEnd, SessionKey,
+    SessionMechanism, SessionParams,
+};
+pub use message::{DeliveryEvent, DeliveryStatus, Header, Message, MessageId};
+pub use negotiate::comedia::{Dialect, Role, SetupPreference};
+pub use negotiate::{
+    Answer, AnswerOptions, LocalAddress, MediaOptions, Negotiator, NegotiatorBuilder, PendingOffer,
+    Rejection, Selection,
+};
+pub use proto::ProtoToken;
+pub use session::{DELIVERY_QUEUE, Session, SessionInfo};
+pub use transport::{
+    Accepting, ByteStream, Connection, ConnectionIo, Listener, PeerIdentity, Target, Transport,
+};
+
+pub use imsession_sdp as sdp;

@@ -1,0 +1,325 @@
+//! [`Session`]: one negotiated message session, a `Sink<Message>` and a `Stream` of
+//! messages.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use bytes::BytesMut;
+use futures::{Sink, Stream};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::PollSender;
+
+use crate::accept::{MediaRange, accepts};
+use crate::error::SessionError;
+use crate::hub::{ConnectionStats, InboundItem, Shared, WriteCmd};
+use crate::limits::Limits;
+use crate::mechanism::{Inbound, MechanismSession, SessionKey};
+use crate::message::{DeliveryEvent, Message, MessageId};
+use crate::negotiate::Selection;
+use crate::negotiate::comedia::Role;
+use crate::proto::ProtoToken;
+use crate::transport::PeerIdentity;
+
+/// Delivery events queued for the application before further ones are counted and dropped.
+pub const DELIVERY_QUEUE: usize = 1024;
+
+/// What a session is, for display and logs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The proto token.
+    pub proto: ProtoToken,
+    /// What this side did about the connection.
+    pub role: Role,
+    /// Our session URI.
+    pub local_uri: String,
+    /// The peer's session URI.
+    pub remote_uri: String,
+    /// The types the peer accepts.
+    pub remote_accepts: Vec<MediaRange>,
+    /// Who the connection is with.
+    pub peer: PeerIdentity,
+    /// Our end of the connection.
+    pub local_addr: std::net::SocketAddr,
+}
+
+/// One message session.
+///
+/// Send with [`Session::send`] (or the [`Sink`] impl); receive by polling the [`Stream`],
+/// which ends (`None`) when the peer closes the connection cleanly and yields an error when
+/// it breaks, never a partial message. Delivery reports for sent messages are processed as the
+/// stream is polled and come out of [`Session::deliveries`].
+///
+/// Dropping a session removes it from its connection; the connection closes once no session
+/// uses it for [`crate::Limits::idle_grace`]. Use [`Session::close`] to flush first.
+pub struct Session {
+    state: Box<dyn MechanismSession>,
+    conn: Arc<Shared>,
+    key: SessionKey,
+    inbound: mpsc::Receiver<InboundItem>,
+    writer: PollSender<WriteCmd>,
+    info: SessionInfo,
+    limits: Limits,
+    remote_max: Option<u64>,
+    encode_buf: BytesMut,
+    replies: BytesMut,
+    deliveries_tx: mpsc::Sender<DeliveryEvent>,
+    deliveries_rx: Option<mpsc::Receiver<DeliveryEvent>>,
+    dropped_deliveries: u64,
+    last_id: Option<MessageId>,
+    flush_ack: Option<oneshot::Receiver<bool>>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    pub(crate) fn new(
+        state: Box<dyn MechanismSession>,
+        conn: Arc<Shared>,
+        inbound: mpsc::Receiver<InboundItem>,
+        sel: &Selection,
+        limits: Limits,
+    ) -> Self {
+        let (deliveries_tx, deliveries_rx) = mpsc::channel(DELIVERY_QUEUE);
+        let info = SessionInfo {
+            proto: sel.proto.clone(),
+            role: sel.role,
+            local_uri: sel.local.uri.clone(),
+            remote_uri: sel.remote.uri.clone(),
+            remote_accepts: sel.remote.accepts.clone(),
+            peer: conn.peer.clone(),
+            local_addr: conn.local_addr,
+        };
+        Self {
+            key: state.key(),
+            state,
+            writer: PollSender::new(conn.writer.clone()),
+            conn,
+            inbound,
+            info,
+            limits,
+            remote_max: sel.remote.max_size,
+            encode_buf: BytesMut::new(),
+            replies: BytesMut::new(),
+            deliveries_tx,
+            deliveries_rx: Some(deliveries_rx),
+            dropped_deliveries: 0,
+            last_id: None,
+            flush_ack: None,
+        }
+    }
+
+    /// What this session is.
+    pub fn info(&self) -> &SessionInfo {
+        &self.info
+    }
+
+    /// Counters of the connection this session uses (shared with other sessions on it).
+    pub fn connection_stats(&self) -> ConnectionStats {
+        self.conn.stats()
+    }
+
+    /// The id of the last message queued by this session.
+    pub fn last_sent(&self) -> Option<MessageId> {
+        self.last_id
+    }
+
+    /// Takes the receiver of delivery events (the peer's reports on messages we sent).
+    /// Returns `None` after the first call.
+    pub fn deliveries(&mut self) -> Option<mpsc::Receiver<DeliveryEvent>> {
+        self.deliveries_rx.take()
+    }
+
+    /// Delivery events dropped because [`DELIVERY_QUEUE`] was full.
+    pub fn dropped_deliveries(&self) -> u64 {
+        self.dropped_deliveries
+    }
+
+    /// Whether the peer accepts messages of this type.
+    pub fn peer_accepts(&self, content_type: &mime::Mime) -> bool {
+        accepts(&self.info.remote_accepts, content_type)
+    }
+
+    /// Queues `message` for sending and returns its id. Returns once the frame is queued for
+    /// the connection's writer (backpressure: waits while the queue is full), not when the
+    /// peer has it.
+    ///
+    /// # Errors
+    /// [`SessionError::NotAccepted`] or [`SessionError::TooLarge`] before anything is written;
+    /// [`SessionError::Closed`] when the connection is gone. Cancel-safe: if cancelled, the
+    /// message was not queued.
+    pub async fn send(&mut self, message: Message) -> Result<MessageId, SessionError> {
+        self.check(&message)?;
+        std::future::poll_fn(|cx| self.poll_ready_inner(cx)).await?;
+        self.queue(message)
+    }
+
+    /// Waits until everything queued so far has been written to the transport.
+    ///
+    /// # Errors
+    /// [`SessionError::Closed`] when the connection failed first.
+    pub async fn flush(&mut self) -> Result<(), SessionError> {
+        std::future::poll_fn(|cx| self.poll_flush_inner(cx)).await
+    }
+
+    /// Flushes, then leaves the connection (which closes once no session uses it).
+    ///
+    /// # Errors
+    /// As [`Session::flush`].
+    pub async fn close(mut self) -> Result<(), SessionError> {
+        self.flush().await
+    }
+
+    fn check(&self, message: &Message) -> Result<(), SessionError> {
+        if !self.peer_accepts(&message.content_type) {
+            return Err(SessionError::NotAccepted {
+                content_type: message.content_type.essence_str().to_owned(),
+                accepted: self
+                    .info
+                    .remote_accepts
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            });
+        }
+        let limit = self.size_limit();
+        if message.body.len() > limit {
+            return Err(SessionError::TooLarge {
+                size: message.body.len(),
+                limit,
+            });
+        }
+        Ok(())
+    }
+
+    fn size_limit(&self) -> usize {
+        let theirs = self
+            .remote_max
+            .map_or(usize::MAX, |m| usize::try_from(m).unwrap_or(usize::MAX));
+        self.limits.max_message.min(theirs)
+    }
+
+    fn poll_ready_inner(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SessionError>> {
+        ready!(self.poll_replies(cx))?;
+        ready!(self.writer.poll_reserve(cx)).map_err(|_| SessionError::Closed)?;
+        Poll::Ready(Ok(()))
+    }
+
+    /// Encodes and queues; the writer slot must be reserved.
+    fn queue(&mut self, message: Message) -> Result<MessageId, SessionError> {
+        let id = self.state.encode(message, &mut self.encode_buf)?;
+        let frame = self.encode_buf.split().freeze();
+        let limit = self
+            .size_limit()
+            .saturating_add(self.limits.max_header_block);
+        if frame.len() > limit {
+            return Err(SessionError::TooLarge {
+                size: frame.len(),
+                limit,
+            });
+        }
+        self.writer
+            .send_item(WriteCmd::Frame(frame))
+            .map_err(|_| SessionError::Closed)?;
+        self.last_id = Some(id);
+        Ok(id)
+    }
+
+    fn poll_replies(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SessionError>> {
+        if self.replies.is_empty() {
+            return Poll::Ready(Ok(()));
+        }
+        ready!(self.writer.poll_reserve(cx)).map_err(|_| SessionError::Closed)?;
+        let frames = self.replies.split().freeze();
+        self.writer
+            .send_item(WriteCmd::Frame(frames))
+            .map_err(|_| SessionError::Closed)?;
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_flush_inner(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SessionError>> {
+        ready!(self.poll_replies(cx))?;
+        if self.flush_ack.is_none() {
+            ready!(self.writer.poll_reserve(cx)).map_err(|_| SessionError::Closed)?;
+            let (tx, rx) = oneshot::channel();
+            self.writer
+                .send_item(WriteCmd::Flush(tx))
+                .map_err(|_| SessionError::Closed)?;
+            self.flush_ack = Some(rx);
+        }
+        let ack = self.flush_ack.as_mut().expect("set above");
+        let result = ready!(Pin::new(ack).poll(cx));
+        self.flush_ack = None;
+        match result {
+            Ok(true) => Poll::Ready(Ok(())),
+            _ => Poll::Ready(Err(SessionError::Closed)),
+        }
+    }
+}
+
+use std::future::Future;
+
+impl Stream for Session {
+    type Item = Result<Message, SessionError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            // Confirmations go out as soon as the writer has room; never block reading on it.
+            let _ = this.poll_replies(cx);
+            let item = match ready!(this.inbound.poll_recv(cx)) {
+                Some(Ok(frame)) => frame,
+                Some(Err(e)) => return Poll::Ready(Some(Err(e))),
+                None => return Poll::Ready(None),
+            };
+            match this.state.receive(item, &mut this.replies) {
+                Ok(Inbound::Message(m)) => {
+                    let _ = this.poll_replies(cx);
+                    return Poll::Ready(Some(Ok(m)));
+                }
+                Ok(Inbound::Delivery(event)) => {
+                    if this.deliveries_tx.try_send(event).is_err() {
+                        this.dropped_deliveries += 1;
+                    }
+                }
+                Ok(Inbound::Nothing) => {}
+                Err(e) => return Poll::Ready(Some(Err(e))),
+            }
+        }
+    }
+}
+
+impl Sink<Message> for Session {
+    type Error = SessionError;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.get_mut().poll_ready_inner(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
+        let this = self.get_mut();
+        this.check(&item)?;
+        this.queue(item).map(|_| ())
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.get_mut().poll_flush_inner(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.get_mut().poll_flush_inner(cx)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.conn.unregister(&self.key);
+    }
+}

@@ -1,0 +1,385 @@
+//! One CPIM header: name (with parameters) and unescaped value, plus the RFC 3862 §2.3
+//! character escape mechanism and the §3.6 header line syntax.
+
+use std::borrow::Cow;
+
+use bytes::{BufMut, BytesMut};
+
+use super::CpimError;
+
+/// One header line.
+///
+/// For meta-data headers `name` is the header name as written before the colon followed by any
+/// `;param=value` parameters, which on the wire follow the colon (RFC 3862 §3.3):
+/// the line `Subject:;lang=fr Objet` has name `"Subject;lang=fr"` and value `"Objet"`.
+/// A namespace prefix is part of the name (`"MyFeatures.VitalMessageOption"`). The value has the
+/// §2.3 escape sequences undone.
+///
+/// For inner MIME (content) headers `name` is the text before the colon and `value` the raw text
+/// after `": "`; MIME folding is kept verbatim (as CRLF plus the continuation line) and no escape
+/// processing is done.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Header {
+    /// Header name, with NS prefix and `;param=value` parameters.
+    pub name: String,
+    /// Header value, unescaped.
+    pub value: String,
+}
+
+impl Header {
+    /// Creates a header.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+
+    /// Whether the name without parameters equals `name`, ignoring ASCII case.
+    ///
+    /// RFC 3862 says header names match exactly; this comparison is deliberately lenient.
+    pub fn is(&self, name: &str) -> bool {
+        self.base_name().eq_ignore_ascii_case(name)
+    }
+
+    /// The name without parameters (NS prefix included).
+    pub fn base_name(&self) -> &str {
+        self.name.split(';').next().unwrap_or_default()
+    }
+
+    /// The namespace prefix of the name, if any (`"MyFeatures"` for `MyFeatures.Option`).
+    pub fn prefix(&self) -> Option<&str> {
+        self.base_name().split_once('.').map(|(p, _)| p)
+    }
+
+    /// The value of parameter `p` (ASCII case-insensitive name), surrounding double quotes
+    /// removed; escape sequences inside a quoted parameter are not undone.
+    pub fn param(&self, p: &str) -> Option<&str> {
+        self.params()
+            .find(|(n, _)| n.eq_ignore_ascii_case(p))
+            .map(|(_, v)| v)
+    }
+
+    /// All `(name, value)` parameters in order, values as returned by [`Header::param`].
+    pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
+        ParamIter {
+            rest: &self.name[self.base_name().len()..],
+        }
+    }
+}
+
+/// Iterates `;name=value` parameters, honouring quoted strings.
+struct ParamIter<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for ParamIter<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let body = self.rest.strip_prefix(';')?;
+        let end = param_end(body.as_bytes());
+        let (param, rest) = body.split_at(end);
+        self.rest = rest;
+        let (name, value) = param.split_once('=').unwrap_or((param, ""));
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        Some((name, value))
+    }
+}
+
+/// Length of a parameter up to (not including) the next unquoted `;`.
+fn param_end(b: &[u8]) -> usize {
+    let mut quoted = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if quoted => i += 1,
+            b'"' => quoted = !quoted,
+            b';' if !quoted => return i,
+            _ => {}
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// NAMECHAR of RFC 3862 §3.6.
+pub(crate) fn is_name_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-^_`|~".contains(&b)
+}
+
+/// `Name`: one or more NAMECHAR.
+pub(crate) fn is_name(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(is_name_char)
+}
+
+/// `Header-name = [ Name-prefix "." ] Name`.
+pub(crate) fn is_header_name(s: &str) -> bool {
+    match s.split_once('.') {
+        Some((prefix, name)) => is_name(prefix) && is_name(name),
+        None => is_name(s),
+    }
+}
+
+fn is_token_char(b: u8) -> bool {
+    is_name_char(b) || b == b'.' || b >= 0x80
+}
+
+fn is_ctl(b: u8) -> bool {
+    b < 0x20 || b == 0x7f
+}
+
+/// Parses one meta-data header line (line terminator already removed).
+pub(crate) fn parse_meta_line(raw: &[u8], line: usize, offset: usize) -> Result<Header, CpimError> {
+    let malformed = |reason| CpimError::MalformedHeader {
+        line,
+        offset,
+        reason,
+    };
+    if matches!(raw.first(), Some(b' ' | b'\t')) {
+        return Err(CpimError::FoldedHeader { line, offset });
+    }
+    let text = std::str::from_utf8(raw).map_err(|_| CpimError::NonUtf8Header { line, offset })?;
+    if raw.iter().copied().any(is_ctl) {
+        return Err(malformed("control character in header"));
+    }
+    let colon = text.find(':').ok_or_else(|| malformed("missing colon"))?;
+    let name = &text[..colon];
+    if !is_header_name(name) {
+        return Err(malformed("bad header name"));
+    }
+    let rest = &raw[colon + 1..];
+    let mut i = 0;
+    while rest.get(i) == Some(&b';') {
+        i += 1;
+        let start = i;
+        while rest.get(i).is_some_and(|&b| is_name_char(b)) {
+            i += 1;
+        }
+        if i == start || rest.get(i) != Some(&b'=') {
+            return Err(malformed("bad parameter"));
+        }
+        i += 1;
+        i = param_value_end(rest, i).ok_or_else(|| malformed("bad parameter value"))?;
+    }
+    if rest.get(i) != Some(&b' ') {
+        return Err(malformed("missing space after colon"));
+    }
+    let params = &text[colon + 1..colon + 1 + i];
+    let value = unescape(&text[colon + 2 + i..]).map_err(|()| CpimError::BadEscape {
+        line,
+        name: name.to_owned(),
+    })?;
+    Ok(Header {
+        name: format!("{name}{params}"),
+        value: value.into_owned(),
+    })
+}
+
+/// End of a `Token / Number / String` parameter value starting at `i`.
+fn param_value_end(b: &[u8], mut i: usize) -> Option<usize> {
+    if b.get(i) == Some(&b'"') {
+        i += 1;
+        loop {
+            match *b.get(i)? {
+                b'\\' => i += 2,
+                b'"' => return Some(i + 1),
+                _ => i += 1,
+            }
+        }
+    }
+    let start = i;
+    while b.get(i).is_some_and(|&c| is_token_char(c)) {
+        i += 1;
+    }
+    (i > start).then_some(i)
+}
+
+/// Writes a meta-data header line, escaping the value.
+pub(crate) fn write_meta(h: &Header, dst: &mut BytesMut) {
+    let base = h.base_name();
+    dst.put_slice(base.as_bytes());
+    dst.put_u8(b':');
+    dst.put_slice(&h.name.as_bytes()[base.len()..]);
+    dst.put_u8(b' ');
+    escape_into(&h.value, dst);
+    dst.put_slice(b"\r\n");
+}
+
+/// Length of [`write_meta`] output.
+pub(crate) fn meta_len(h: &Header) -> usize {
+    h.name.len() + 2 + escaped_len(&h.value) + 2
+}
+
+/// The escape sequence for `c`, if RFC 3862 §2.3.1 requires one.
+fn escape_of(c: char) -> Option<Cow<'static, str>> {
+    Some(Cow::Borrowed(match c {
+        '\\' => "\\\\",
+        '\u{8}' => "\\b",
+        '\t' => "\\t",
+        '\n' => "\\n",
+        '\r' => "\\r",
+        c if c < '\u{20}' || c == '\u{7f}' => {
+            return Some(Cow::Owned(format!("\\u{:04x}", u32::from(c))));
+        }
+        _ => return None,
+    }))
+}
+
+/// Appends `value` with backslash and control characters escaped (RFC 3862 §2.3.1).
+///
+/// Quotes are not escaped: whether a quote delimits a string cannot be known from an
+/// unescaped value.
+pub(crate) fn escape_into(value: &str, dst: &mut BytesMut) {
+    let mut start = 0;
+    for (i, c) in value.char_indices() {
+        if let Some(esc) = escape_of(c) {
+            dst.put_slice(&value.as_bytes()[start..i]);
+            dst.put_slice(esc.as_bytes());
+            start = i + c.len_utf8();
+        }
+    }
+    dst.put_slice(&value.as_bytes()[start..]);
+}
+
+/// Length of [`escape_into`] output.
+pub(crate) fn escaped_len(value: &str) -> usize {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'\\' | 8 | b'\t' | b'\n' | b'\r' => 2,
+            b if is_ctl(b) => 6,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// Undoes RFC 3862 §2.3 escapes. Unknown escapes yield the escaped character, a trailing lone
+/// backslash is dropped; only an unpaired UTF-16 surrogate is an error.
+pub(crate) fn unescape(s: &str) -> Result<Cow<'_, str>, ()> {
+    if !s.contains('\\') {
+        return Ok(Cow::Borrowed(s));
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(pos) = rest.find('\\') {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        let Some(c) = after.chars().next() else {
+            return Ok(Cow::Owned(out));
+        };
+        rest = &after[c.len_utf8()..];
+        match c {
+            'u' => match hex4(rest) {
+                Some(unit @ 0xd800..=0xdbff) => {
+                    let low = rest[4..].strip_prefix("\\u").and_then(hex4);
+                    let Some(low @ 0xdc00..=0xdfff) = low else {
+                        return Err(());
+                    };
+                    let cp =
+                        0x10000 + ((u32::from(unit) - 0xd800) << 10) + (u32::from(low) - 0xdc00);
+                    out.push(char::from_u32(cp).ok_or(())?);
+                    rest = &rest[10..];
+                }
+                Some(0xdc00..=0xdfff) => return Err(()),
+                Some(unit) => {
+                    out.push(char::from_u32(u32::from(unit)).ok_or(())?);
+                    rest = &rest[4..];
+                }
+                None => out.push('u'),
+            },
+            'b' => out.push('\u{8}'),
+            't' => out.push('\t'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            other => out.push(other),
+        }
+    }
+    out.push_str(rest);
+    Ok(Cow::Owned(out))
+}
+
+fn hex4(s: &str) -> Option<u16> {
+    let digits = s.get(..4)?;
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u16::from_str_radix(digits, 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn esc(s: &str) -> String {
+        let mut b = BytesMut::new();
+        escape_into(s, &mut b);
+        assert_eq!(b.len(), escaped_len(s));
+        String::from_utf8(b.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn escapes_specials_and_controls() {
+        assert_eq!(
+            esc("a\\b\u{8}\t\n\r\u{1}\u{7f}\"'é"),
+            "a\\\\b\\b\\t\\n\\r\\u0001\\u007f\"'é"
+        );
+    }
+
+    #[test]
+    fn unescapes_all_forms() {
+        let u = |s| unescape(s).unwrap().into_owned();
+        assert_eq!(u(r#"\\\"\'\b\t\n\r"#), "\\\"'\u{8}\t\n\r");
+        assert_eq!(u(r"\u0041\u00e9\uD83D\uDE00"), "Aé😀");
+        assert_eq!(u(r"\x\uZZ"), "xuZZ");
+        assert_eq!(u(r"end\"), "end");
+        assert!(unescape(r"\ud800").is_err());
+        assert!(unescape(r"\udc00x").is_err());
+        assert!(unescape(r"\ud800\u0041").is_err());
+    }
+
+    #[test]
+    fn parses_params_and_prefix() {
+        let h = parse_meta_line(br#"Subject:;lang=fr;x="a;b c" bonjour"#, 1, 0).unwrap();
+        assert_eq!(h.name, r#"Subject;lang=fr;x="a;b c""#);
+        assert_eq!(h.value, "bonjour");
+        assert!(h.is("subject"));
+        assert_eq!(h.param("LANG"), Some("fr"));
+        assert_eq!(h.param("x"), Some("a;b c"));
+        let mut b = BytesMut::new();
+        write_meta(&h, &mut b);
+        assert_eq!(
+            &b[..],
+            &br#"Subject:;lang=fr;x="a;b c" bonjour"#[..]
+                .iter()
+                .copied()
+                .chain(*b"\r\n")
+                .collect::<Vec<_>>()[..]
+        );
+        let h = parse_meta_line(b"NS.Opt: v", 1, 0).unwrap();
+        assert_eq!(h.prefix(), Some("NS"));
+    }
+
+    #[test]
+    fn rejects_bad_lines() {
+        let e = |l: &[u8]| parse_meta_line(l, 3, 7).unwrap_err();
+        assert!(matches!(
+            e(b" From: x"),
+            CpimError::FoldedHeader { line: 3, offset: 7 }
+        ));
+        assert!(matches!(e(b"From:x"), CpimError::MalformedHeader { .. }));
+        assert!(matches!(e(b"From x"), CpimError::MalformedHeader { .. }));
+        assert!(matches!(e(b"Fr om: x"), CpimError::MalformedHeader { .. }));
+        assert!(matches!(e(b"a.b.c: x"), CpimError::MalformedHeader { .. }));
+        assert!(matches!(
+            e(b"From: a\tb"),
+            CpimError::MalformedHeader { .. }
+        ));
+        assert!(matches!(e(b"From: \xff"), CpimError::NonUtf8Header { .. }));
+        assert!(matches!(e(b"S:;lang x"), CpimError::MalformedHeader { .. }));
+        assert!(matches!(e(br"S: \ud800"), CpimError::BadEscape { .. }));
+    }
+}

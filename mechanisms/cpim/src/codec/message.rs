@@ -1,0 +1,246 @@
+//! [`CpimMessage`]: decoding and encoding a message/cpim body (RFC 3862 §2).
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use super::header::{meta_len, parse_meta_line, write_meta};
+use super::{CodecLimits, CpimError, Header};
+
+/// A decoded message/cpim body: the bytes inside the outer envelope.
+///
+/// Layout: meta-data headers, blank line, inner MIME headers, blank line, payload. Lines end in
+/// CRLF; decoding also accepts a bare LF (encoding always writes CRLF).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CpimMessage {
+    /// Meta-data headers in order (see [`Header`] for the name/value form).
+    pub meta: Vec<Header>,
+    /// Inner MIME headers in order, Content-Type among them.
+    pub content: Vec<Header>,
+    /// The payload, any bytes.
+    pub body: Bytes,
+}
+
+impl CpimMessage {
+    /// A message with no meta-data headers, one `Content-Type` content header and `body`.
+    pub fn new(content_type: impl Into<String>, body: impl Into<Bytes>) -> Self {
+        Self {
+            meta: Vec::new(),
+            content: vec![Header::new("Content-Type", content_type)],
+            body: body.into(),
+        }
+    }
+
+    /// Decodes a message/cpim body. The returned body is a zero-copy slice of `data`.
+    ///
+    /// Meta-data headers follow RFC 3862 §3 strictly: one line each (a line starting with
+    /// whitespace is a [`CpimError::FoldedHeader`]), `Name:` + parameters + one space + value,
+    /// UTF-8, no control characters; escapes in values are undone. Inner MIME headers follow
+    /// MIME rules: folding is allowed and kept verbatim, leading whitespace of the value is
+    /// dropped. The header sections together may not exceed `limits.max_header_block` bytes,
+    /// and `data` may not exceed `limits.max_message`.
+    pub fn decode(data: Bytes, limits: &CodecLimits) -> Result<Self, CpimError> {
+        if data.len() > limits.max_message {
+            return Err(CpimError::MessageTooLarge {
+                size: data.len(),
+                limit: limits.max_message,
+            });
+        }
+        let mut lines = Lines {
+            data: &data,
+            pos: 0,
+            line: 0,
+            limit: limits.max_header_block,
+        };
+
+        let mut meta = Vec::new();
+        loop {
+            let (raw, offset) = lines.next("meta-data")?;
+            if raw.is_empty() {
+                break;
+            }
+            meta.push(parse_meta_line(raw, lines.line, offset)?);
+        }
+
+        let mut content: Vec<Header> = Vec::new();
+        loop {
+            let (raw, offset) = lines.next("content")?;
+            if raw.is_empty() {
+                break;
+            }
+            let line = lines.line;
+            let malformed = |reason| CpimError::MalformedHeader {
+                line,
+                offset,
+                reason,
+            };
+            let text =
+                std::str::from_utf8(raw).map_err(|_| CpimError::NonUtf8Header { line, offset })?;
+            if raw.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+                return Err(malformed("control character in header"));
+            }
+            if matches!(raw[0], b' ' | b'\t') {
+                let last = content
+                    .last_mut()
+                    .ok_or_else(|| malformed("continuation without header"))?;
+                last.value.push_str("\r\n");
+                last.value.push_str(text);
+                continue;
+            }
+            let (name, value) = text
+                .split_once(':')
+                .ok_or_else(|| malformed("missing colon"))?;
+            if name.is_empty() || name.bytes().any(|b| b == b' ' || b == b'\t') {
+                return Err(malformed("bad header name"));
+            }
+            content.push(Header::new(name, value.trim_start_matches([' ', '\t'])));
+        }
+
+        if !content.iter().any(|h| h.is("Content-Type")) {
+            return Err(CpimError::MissingContentType);
+        }
+        let body = data.slice(lines.pos..);
+        Ok(Self {
+            meta,
+            content,
+            body,
+        })
+    }
+
+    /// Appends the wire form: meta-data headers (values escaped per RFC 3862 §2.3.1), CRLF,
+    /// content headers written verbatim as `name: value`, CRLF, body.
+    ///
+    /// Names are written as given; content header values must not contain line breaks other
+    /// than MIME folding (CRLF followed by SP or HTAB).
+    pub fn encode(&self, dst: &mut BytesMut) {
+        dst.reserve(self.encoded_len());
+        for h in &self.meta {
+            write_meta(h, dst);
+        }
+        dst.put_slice(b"\r\n");
+        for h in &self.content {
+            dst.put_slice(h.name.as_bytes());
+            dst.put_slice(b": ");
+            dst.put_slice(h.value.as_bytes());
+            dst.put_slice(b"\r\n");
+        }
+        dst.put_slice(b"\r\n");
+        dst.put_slice(&self.body);
+    }
+
+    /// Exactly the number of bytes [`CpimMessage::encode`] appends.
+    pub fn encoded_len(&self) -> usize {
+        let meta: usize = self.meta.iter().map(meta_len).sum();
+        let content: usize = self
+            .content
+            .iter()
+            .map(|h| h.name.len() + h.value.len() + 4)
+            .sum();
+        meta + 2 + content + 2 + self.body.len()
+    }
+
+    /// The wire form as a new buffer.
+    pub fn to_bytes(&self) -> Bytes {
+        let mut b = BytesMut::with_capacity(self.encoded_len());
+        self.encode(&mut b);
+        b.freeze()
+    }
+}
+
+/// Header line splitter enforcing the header block limit.
+struct Lines<'a> {
+    data: &'a [u8],
+    pos: usize,
+    line: usize,
+    limit: usize,
+}
+
+impl<'a> Lines<'a> {
+    /// Next line without terminator, and its offset.
+    fn next(&mut self, section: &'static str) -> Result<(&'a [u8], usize), CpimError> {
+        let window_end = self.data.len().min(self.limit);
+        let window = self.data.get(self.pos..window_end).unwrap_or_default();
+        let Some(nl) = window.iter().position(|&b| b == b'\n') else {
+            return Err(if window_end < self.data.len() {
+                CpimError::HeaderBlockTooLarge { limit: self.limit }
+            } else {
+                CpimError::MissingBlankLine { section }
+            });
+        };
+        let start = self.pos;
+        let raw = &self.data[start..start + nl];
+        self.pos = start + nl + 1;
+        self.line += 1;
+        Ok((raw.strip_suffix(b"\r").unwrap_or(raw), start))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MSG: &[u8] = b"From: <im:a@x>\r\nSubject:;lang=en hi\\tthere\r\n\r\n\
+Content-Type: text/plain\r\nX-Folded: a\r\n b\r\n\r\nbody\r\n\r\nmore";
+
+    #[test]
+    fn decodes_and_reencodes() {
+        let data = Bytes::from_static(MSG);
+        let m = CpimMessage::decode(data.clone(), &CodecLimits::default()).unwrap();
+        assert_eq!(m.meta[1], Header::new("Subject;lang=en", "hi\tthere"));
+        assert_eq!(m.content[1].value, "a\r\n b");
+        assert_eq!(&m.body[..], b"body\r\n\r\nmore");
+        assert_eq!(m.body.as_ptr(), data[data.len() - 12..].as_ptr());
+        assert_eq!(m.to_bytes(), data);
+        assert_eq!(m.encoded_len(), data.len());
+    }
+
+    #[test]
+    fn accepts_bare_lf() {
+        let m = CpimMessage::decode(
+            Bytes::from_static(b"From: <im:a@x>\n\nContent-Type: text/plain\n\nx"),
+            &CodecLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(m.meta.len(), 1);
+        assert_eq!(&m.body[..], b"x");
+    }
+
+    #[test]
+    fn errors() {
+        let d =
+            |s: &'static [u8]| CpimMessage::decode(Bytes::from_static(s), &CodecLimits::default());
+        assert_eq!(
+            d(b"From: <im:a@x>\r\n"),
+            Err(CpimError::MissingBlankLine {
+                section: "meta-data"
+            })
+        );
+        assert_eq!(
+            d(b"\r\nContent-Type: a/b\r\n"),
+            Err(CpimError::MissingBlankLine { section: "content" })
+        );
+        assert_eq!(d(b"\r\nX: a/b\r\n\r\n"), Err(CpimError::MissingContentType));
+        assert!(matches!(
+            d(b"\r\n b\r\n\r\n"),
+            Err(CpimError::MalformedHeader {
+                line: 2,
+                offset: 2,
+                ..
+            })
+        ));
+        let small = CodecLimits {
+            max_header_block: 10,
+            ..CodecLimits::default()
+        };
+        assert_eq!(
+            CpimMessage::decode(Bytes::from_static(b"\r\nContent-Type: a/b\r\n\r\n"), &small),
+            Err(CpimError::HeaderBlockTooLarge { limit: 10 })
+        );
+        let tiny = CodecLimits {
+            max_message: 3,
+            ..CodecLimits::default()
+        };
+        assert_eq!(
+            CpimMessage::decode(Bytes::from_static(b"\r\n\r\n\r\n"), &tiny),
+            Err(CpimError::MessageTooLarge { size: 6, limit: 3 })
+        );
+    }
+}

@@ -1,0 +1,111 @@
+//! [`CpimDecoder`]: the connection-level decoder, envelope framing plus CPIM parsing, yielding
+//! frames keyed by their `To`/`From` session identity.
+
+use bytes::{BufMut, Bytes, BytesMut};
+use imsession::{Frame, FrameDecoder, FrameError, Header, Message, SessionKey};
+
+use crate::codec::{self, CodecLimits, CpimMessage};
+
+/// Separates the two URIs in a [`SessionKey`].
+const KEY_SEPARATOR: u8 = b'\n';
+
+/// The session key of frames sent to `to` from `from`.
+pub(crate) fn session_key(to: &str, from: &str) -> SessionKey {
+    let mut key = BytesMut::with_capacity(to.len() + from.len() + 1);
+    key.put_slice(to.as_bytes());
+    key.put_u8(KEY_SEPARATOR);
+    key.put_slice(from.as_bytes());
+    SessionKey(key.freeze())
+}
+
+/// Decodes cpim frames from a connection.
+///
+/// A frame whose envelope is sound but whose CPIM content is malformed, or lacks `To` or
+/// `From`, cannot be routed to any session: it is skipped and its bytes are counted in
+/// [`FrameDecoder::discarded_bytes`]; the connection goes on. Envelope errors end the
+/// connection.
+pub struct CpimDecoder {
+    frames: codec::FrameDecoder,
+    limits: CodecLimits,
+    skipped: u64,
+}
+
+impl CpimDecoder {
+    /// A decoder with these limits.
+    pub fn new(limits: CodecLimits) -> Self {
+        Self {
+            frames: codec::FrameDecoder::new(limits),
+            limits,
+            skipped: 0,
+        }
+    }
+}
+
+impl FrameDecoder for CpimDecoder {
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, FrameError> {
+        loop {
+            let Some(payload) = self
+                .frames
+                .decode(src)
+                .map_err(|e| FrameError(e.to_string()))?
+            else {
+                return Ok(None);
+            };
+            let len = payload.len() as u64;
+            match to_frame(payload, &self.limits) {
+                Some(frame) => return Ok(Some(frame)),
+                None => self.skipped += len,
+            }
+        }
+    }
+
+    fn discarded_bytes(&self) -> u64 {
+        self.frames.discarded_bytes() + self.skipped
+    }
+
+    fn reserve_hint(&self) -> usize {
+        self.frames.reserve_hint()
+    }
+}
+
+fn to_frame(payload: Bytes, limits: &CodecLimits) -> Option<Frame> {
+    let cpim = CpimMessage::decode(payload, limits).ok()?;
+    let to = cpim.to().ok()?.into_iter().next()?.uri;
+    let from = cpim.from().ok()??.uri;
+    let key = session_key(&to, &from);
+    Some(Frame {
+        key,
+        message: into_message(cpim)?,
+    })
+}
+
+/// Converts a decoded CPIM message to the framework's [`Message`]; `None` when its
+/// Content-Type is not a media type.
+pub(crate) fn into_message(cpim: CpimMessage) -> Option<Message> {
+    let mut content_type = None;
+    let mut headers = Vec::with_capacity(cpim.content.len().saturating_sub(1));
+    for h in cpim.content {
+        if content_type.is_none() && h.is("Content-Type") {
+            content_type = Some(h.value.trim().parse::<mime::Mime>().ok()?);
+        } else {
+            headers.push(Header {
+                name: h.name,
+                value: h.value,
+            });
+        }
+    }
+    let meta = cpim
+        .meta
+        .into_iter()
+        .map(|h| Header {
+            name: h.name,
+            value: h.value,
+        })
+        .collect();
+    Some(Message {
+        content_type: content_type?,
+        headers,
+        body: cpim.body,
+        meta,
+    })
+}
