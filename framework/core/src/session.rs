@@ -2,7 +2,7 @@
 //! messages.
 
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, ready};
 
 use bytes::BytesMut;
@@ -11,6 +11,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::PollSender;
 
 use crate::accept::{MediaRange, accepts};
+use crate::endpoint::{Binding, Inner};
 use crate::error::SessionError;
 use crate::hub::{ConnectionStats, InboundItem, Shared, WriteCmd};
 use crate::limits::Limits;
@@ -37,10 +38,10 @@ pub struct SessionInfo {
     pub remote_uri: String,
     /// The types the peer accepts.
     pub remote_accepts: Vec<MediaRange>,
-    /// Who the connection is with.
-    pub peer: PeerIdentity,
-    /// Our end of the connection.
-    pub local_addr: std::net::SocketAddr,
+    /// Who the connection is with (`None` while a passive session waits for its connection).
+    pub peer: Option<PeerIdentity>,
+    /// Our end of the connection (`None` while a passive session waits for its connection).
+    pub local_addr: Option<std::net::SocketAddr>,
 }
 
 /// One message session.
@@ -54,10 +55,12 @@ pub struct SessionInfo {
 /// uses it for [`crate::Limits::idle_grace`]. Use [`Session::close`] to flush first.
 pub struct Session {
     state: Box<dyn MechanismSession>,
-    conn: Arc<Shared>,
+    conn: Option<Arc<Shared>>,
+    waiting: Option<Waiting>,
+    bind_error: Option<SessionError>,
     key: SessionKey,
     inbound: mpsc::Receiver<InboundItem>,
-    writer: PollSender<WriteCmd>,
+    writer: Option<PollSender<WriteCmd>>,
     info: SessionInfo,
     limits: Limits,
     remote_max: Option<u64>,
@@ -78,11 +81,19 @@ impl std::fmt::Debug for Session {
     }
 }
 
+/// A passive session's wait for its connection.
+struct Waiting {
+    waiter: oneshot::Receiver<Arc<Shared>>,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    timeout: std::time::Duration,
+    endpoint: Weak<Inner>,
+    id: u64,
+}
+
 impl Session {
     pub(crate) fn new(
         state: Box<dyn MechanismSession>,
-        conn: Arc<Shared>,
-        inbound: mpsc::Receiver<InboundItem>,
+        binding: Binding,
         sel: &Selection,
         limits: Limits,
     ) -> Self {
@@ -93,14 +104,39 @@ impl Session {
             local_uri: sel.local.uri.clone(),
             remote_uri: sel.remote.uri.clone(),
             remote_accepts: sel.remote.accepts.clone(),
-            peer: conn.peer.clone(),
-            local_addr: conn.local_addr,
+            peer: None,
+            local_addr: None,
         };
-        Self {
+        let (conn, inbound, waiting) = match binding {
+            Binding::Bound(conn, inbound) => (Some(conn), inbound, None),
+            Binding::Waiting {
+                inbound,
+                waiter,
+                endpoint,
+                id,
+                timeout,
+            } => {
+                let deadline = Box::pin(tokio::time::sleep(timeout));
+                (
+                    None,
+                    inbound,
+                    Some(Waiting {
+                        waiter,
+                        deadline,
+                        timeout,
+                        endpoint,
+                        id,
+                    }),
+                )
+            }
+        };
+        let mut session = Self {
             key: state.key(),
             state,
-            writer: PollSender::new(conn.writer.clone()),
-            conn,
+            writer: None,
+            conn: None,
+            waiting,
+            bind_error: None,
             inbound,
             info,
             limits,
@@ -112,7 +148,54 @@ impl Session {
             dropped_deliveries: 0,
             last_id: None,
             flush_ack: None,
+        };
+        if let Some(conn) = conn {
+            session.attach(conn);
         }
+        session
+    }
+
+    fn attach(&mut self, conn: Arc<Shared>) {
+        self.info.peer = Some(conn.peer.clone());
+        self.info.local_addr = Some(conn.local_addr);
+        self.writer = Some(PollSender::new(conn.writer.clone()));
+        self.conn = Some(conn);
+    }
+
+    /// Ready once the session has its connection.
+    fn poll_bound(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SessionError>> {
+        if let Some(e) = &self.bind_error {
+            return Poll::Ready(Err(e.clone()));
+        }
+        let Some(w) = self.waiting.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        let outcome = match Pin::new(&mut w.waiter).poll(cx) {
+            Poll::Ready(Ok(conn)) => Ok(conn),
+            Poll::Ready(Err(_)) => Err(SessionError::Closed),
+            Poll::Pending => match w.deadline.as_mut().poll(cx) {
+                Poll::Ready(()) => Err(SessionError::BindTimeout(w.timeout)),
+                Poll::Pending => return Poll::Pending,
+            },
+        };
+        let w = self.waiting.take().expect("checked above");
+        if let Some(ep) = w.endpoint.upgrade() {
+            ep.drop_pending(w.id);
+        }
+        match outcome {
+            Ok(conn) => {
+                self.attach(conn);
+                Poll::Ready(Ok(()))
+            }
+            Err(e) => {
+                self.bind_error = Some(e.clone());
+                Poll::Ready(Err(e))
+            }
+        }
+    }
+
+    fn writer(&mut self) -> Result<&mut PollSender<WriteCmd>, SessionError> {
+        self.writer.as_mut().ok_or(SessionError::Closed)
     }
 
     /// What this session is.
@@ -120,9 +203,10 @@ impl Session {
         &self.info
     }
 
-    /// Counters of the connection this session uses (shared with other sessions on it).
-    pub fn connection_stats(&self) -> ConnectionStats {
-        self.conn.stats()
+    /// Counters of the connection this session uses (shared with other sessions on it);
+    /// `None` while a passive session waits for its connection.
+    pub fn connection_stats(&self) -> Option<ConnectionStats> {
+        self.conn.as_ref().map(|c| c.stats())
     }
 
     /// The id of the last message queued by this session.
@@ -207,8 +291,9 @@ impl Session {
     }
 
     fn poll_ready_inner(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SessionError>> {
+        ready!(self.poll_bound(cx))?;
         ready!(self.poll_replies(cx))?;
-        ready!(self.writer.poll_reserve(cx)).map_err(|_| SessionError::Closed)?;
+        ready!(self.writer()?.poll_reserve(cx)).map_err(|_| SessionError::Closed)?;
         Poll::Ready(Ok(()))
     }
 
@@ -225,7 +310,7 @@ impl Session {
                 limit,
             });
         }
-        self.writer
+        self.writer()?
             .send_item(WriteCmd::Frame(frame))
             .map_err(|_| SessionError::Closed)?;
         self.last_id = Some(id);
@@ -236,20 +321,26 @@ impl Session {
         if self.replies.is_empty() {
             return Poll::Ready(Ok(()));
         }
-        ready!(self.writer.poll_reserve(cx)).map_err(|_| SessionError::Closed)?;
+        ready!(self.poll_bound(cx))?;
+        ready!(self.writer()?.poll_reserve(cx)).map_err(|_| SessionError::Closed)?;
         let frames = self.replies.split().freeze();
-        self.writer
+        self.writer()?
             .send_item(WriteCmd::Frame(frames))
             .map_err(|_| SessionError::Closed)?;
         Poll::Ready(Ok(()))
     }
 
     fn poll_flush_inner(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SessionError>> {
+        if self.conn.is_none() && self.replies.is_empty() && self.last_id.is_none() {
+            // Nothing was ever queued: nothing to flush, bound or not.
+            return Poll::Ready(Ok(()));
+        }
+        ready!(self.poll_bound(cx))?;
         ready!(self.poll_replies(cx))?;
         if self.flush_ack.is_none() {
-            ready!(self.writer.poll_reserve(cx)).map_err(|_| SessionError::Closed)?;
+            ready!(self.writer()?.poll_reserve(cx)).map_err(|_| SessionError::Closed)?;
             let (tx, rx) = oneshot::channel();
-            self.writer
+            self.writer()?
                 .send_item(WriteCmd::Flush(tx))
                 .map_err(|_| SessionError::Closed)?;
             self.flush_ack = Some(rx);
@@ -271,6 +362,13 @@ impl Stream for Session {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
+        if this.waiting.is_some() {
+            if let Poll::Ready(Err(e)) = this.poll_bound(cx) {
+                return Poll::Ready(Some(Err(e)));
+            }
+        } else if this.bind_error.is_some() {
+            return Poll::Ready(None);
+        }
         loop {
             // Confirmations go out as soon as the writer has room; never block reading on it.
             let _ = this.poll_replies(cx);
@@ -320,6 +418,13 @@ impl Sink<Message> for Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        self.conn.unregister(&self.key);
+        if let Some(conn) = &self.conn {
+            conn.unregister(&self.key);
+        }
+        if let Some(w) = self.waiting.take() {
+            if let Some(ep) = w.endpoint.upgrade() {
+                ep.drop_pending(w.id);
+            }
+        }
     }
 }

@@ -6,9 +6,15 @@
 //! 1. the connection on which a frame carrying its identity arrives (any connection of its
 //!    proto whose peer passes the transport's identity check);
 //! 2. for `a=connection:existing`, the only open connection of its proto to that peer;
-//! 3. for `a=connection:new`, the next accepted connection, when it is the only session
-//!    waiting for one and the peer's address matches the `c=` address (when that is a
-//!    literal) — or an already accepted connection nobody has claimed, likewise.
+//! 3. for `a=connection:new`, the next accepted connection whose peer address matches the
+//!    `c=` address (when that is a literal), given to the longest-waiting such session; or,
+//!    at establish time, an already accepted connection nobody has claimed, when it is the
+//!    only session waiting.
+//!
+//! When the active side shares a connection it already has with a session negotiated with
+//! `a=connection:new` (automatic sharing), rule 1 binds the passive side on the first frame.
+//! Until its connection is identified a passive session is usable: received frames queue,
+//! and sends wait (at most the bind timeout).
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -20,7 +26,6 @@ use tokio::sync::{mpsc, oneshot};
 use super::Inner;
 use crate::hub::{InboundItem, Shared};
 use crate::mechanism::SessionKey;
-use crate::negotiate::Pair;
 use crate::transport::Transport;
 
 pub(crate) struct PendingBind {
@@ -36,7 +41,7 @@ pub(crate) struct PendingBind {
     pub(crate) inbound_tx: mpsc::Sender<InboundItem>,
     pub(crate) inbound_rx: Option<mpsc::Receiver<InboundItem>>,
     pub(crate) bound: Option<Arc<Shared>>,
-    pub(crate) waiter: Option<oneshot::Sender<()>>,
+    pub(crate) waiter: Option<oneshot::Sender<Arc<Shared>>>,
     /// `establish` has started for this entry (it no longer expires).
     pub(crate) claimed: bool,
 }
@@ -77,7 +82,7 @@ impl Inner {
         entry.bound = Some(conn.clone());
         entry.passive = false;
         if let Some(w) = entry.waiter.take() {
-            let _ = w.send(());
+            let _ = w.send(conn.clone());
         }
         true
     }
@@ -95,15 +100,23 @@ impl Inner {
         Self::bind_entry(entry, conn).then(|| entry.inbound_tx.clone())
     }
 
-    /// Rule 3, on accept: binds the only passive session waiting for a new connection.
-    pub(crate) fn bind_on_accept(&self, conn: &Arc<Shared>, pair: &Pair) {
-        let _ = pair;
+    /// Rules 2 and 3, on accept: binds the longest-waiting passive session that expects a new
+    /// connection from this peer's address, and every session waiting to share an existing
+    /// connection with this peer.
+    pub(crate) fn bind_on_accept(&self, conn: &Arc<Shared>) {
         let mut pending = self.pending.lock().expect("pending lock");
-        let mut candidates = pending.iter_mut().filter(|p| {
-            p.passive && p.mode == ConnectionMode::New && p.fits(conn) && p.ip_matches(conn)
-        });
-        if let (Some(only), None) = (candidates.next(), candidates.next()) {
-            Self::bind_entry(only, conn);
+        let mut new_taken = false;
+        for entry in pending.iter_mut() {
+            if !(entry.passive && entry.fits(conn) && entry.ip_matches(conn)) {
+                continue;
+            }
+            match entry.mode {
+                ConnectionMode::New if !new_taken => new_taken = Self::bind_entry(entry, conn),
+                ConnectionMode::Existing => {
+                    Self::bind_entry(entry, conn);
+                }
+                ConnectionMode::New => {}
+            }
         }
     }
 

@@ -20,9 +20,11 @@ impl Endpoint {
     /// Connects or accepts as `selection.role` says and returns the session.
     ///
     /// Active: reuses an open connection to the same peer address and identity, or connects
-    /// (within [`crate::Limits::handshake_timeout`]). Passive: waits (within
-    /// [`crate::Limits::bind_timeout`]) for the connection that carries the session; see the
-    /// binding rules in `docs/connection-sharing.md`. Both (legacy `direction:both` on both
+    /// (within [`crate::Limits::handshake_timeout`]). Passive: returns at once; the
+    /// session is bound to its connection as soon as that is identified (see the rules in
+    /// `docs/connection-sharing.md`): received frames queue meanwhile and sends wait, for at
+    /// most [`crate::Limits::bind_timeout`], after which they fail with
+    /// [`SessionError::BindTimeout`]. Both (legacy `direction:both` on both
     /// sides): connects, and takes whichever connection is ready first.
     ///
     /// Frames that arrive for the session between negotiation and this call are queued for it.
@@ -45,15 +47,26 @@ impl Endpoint {
                 id
             }
         };
-        let guard = PendingGuard {
+        let mut guard = PendingGuard {
             inner: inner.clone(),
             id,
+            armed: true,
         };
-        let (conn, inbound) = match selection.role {
-            Role::Active => inner.establish_active(id, &selection).await?,
-            Role::Passive => inner.establish_passive(id).await?,
-            Role::Both | Role::HoldConn => inner.establish_both(id, &selection).await?,
+        let binding = match selection.role {
+            Role::Active => {
+                let (conn, inbound) = inner.establish_active(id, &selection).await?;
+                Binding::Bound(conn, inbound)
+            }
+            Role::Passive => inner.establish_passive(id)?,
+            Role::Both | Role::HoldConn => {
+                let (conn, inbound) = inner.establish_both(id, &selection).await?;
+                Binding::Bound(conn, inbound)
+            }
         };
+        if matches!(binding, Binding::Waiting { .. }) {
+            // The session removes the entry once bound, or when dropped.
+            guard.armed = false;
+        }
         drop(guard);
         let params = SessionParams {
             local: selection.local.clone(),
@@ -61,13 +74,7 @@ impl Endpoint {
             limits: inner.negotiator.limits().clone(),
         };
         let state = selection.mechanism.open(&params);
-        Ok(Session::new(
-            state,
-            conn,
-            inbound,
-            &selection,
-            params.limits,
-        ))
+        Ok(Session::new(state, binding, &selection, params.limits))
     }
 
     /// Registers the selections of `answer` as expected sessions, so frames that arrive before
@@ -84,12 +91,30 @@ impl Endpoint {
 struct PendingGuard {
     inner: Arc<Inner>,
     id: u64,
+    armed: bool,
 }
 
 impl Drop for PendingGuard {
     fn drop(&mut self) {
-        self.inner.drop_pending(self.id);
+        if self.armed {
+            self.inner.drop_pending(self.id);
+        }
     }
+}
+
+/// How an established session is tied to its connection.
+pub(crate) enum Binding {
+    /// On this connection, with this inbound queue.
+    Bound(Arc<Shared>, mpsc::Receiver<InboundItem>),
+    /// Passive and not yet identified: frames queue on `inbound`; `waiter` yields the
+    /// connection when the session is bound.
+    Waiting {
+        inbound: mpsc::Receiver<InboundItem>,
+        waiter: oneshot::Receiver<Arc<Shared>>,
+        endpoint: std::sync::Weak<Inner>,
+        id: u64,
+        timeout: std::time::Duration,
+    },
 }
 
 impl Inner {
@@ -183,7 +208,7 @@ impl Inner {
         }
     }
 
-    fn waiter(&self, id: u64) -> Option<oneshot::Receiver<()>> {
+    fn waiter(&self, id: u64) -> Option<oneshot::Receiver<Arc<Shared>>> {
         let mut pending = self.pending.lock().expect("pending lock");
         let entry = pending.iter_mut().find(|p| p.id == id)?;
         if entry.bound.is_some() {
@@ -207,20 +232,41 @@ impl Inner {
         self.take(id).ok_or(SessionError::Closed)
     }
 
-    async fn establish_passive(
+    /// Binds at once when a rule allows; otherwise hands out a waiting binding.
+    fn establish_passive(self: &Arc<Self>, id: u64) -> Result<Binding, SessionError> {
+        self.bind_existing(id);
+        if let Some((conn, inbound)) = self.take(id) {
+            return Ok(Binding::Bound(conn, inbound));
+        }
+        let waiter = self.waiter(id).ok_or(SessionError::Closed)?;
+        let inbound = {
+            let mut pending = self.pending.lock().expect("pending lock");
+            let entry = pending
+                .iter_mut()
+                .find(|p| p.id == id)
+                .ok_or(SessionError::Closed)?;
+            entry.inbound_rx.take().ok_or(SessionError::Closed)?
+        };
+        Ok(Binding::Waiting {
+            inbound,
+            waiter,
+            endpoint: Arc::downgrade(self),
+            id,
+            timeout: self.negotiator.limits().bind_timeout,
+        })
+    }
+
+    async fn wait_bound(
         self: &Arc<Self>,
         id: u64,
+        waiter: oneshot::Receiver<Arc<Shared>>,
     ) -> Result<(Arc<Shared>, mpsc::Receiver<InboundItem>), SessionError> {
-        self.bind_existing(id);
-        if let Some(waiter) = self.waiter(id) {
-            let limit = self.negotiator.limits().bind_timeout;
-            match tokio::time::timeout(limit, waiter).await {
-                Ok(Ok(())) => {}
-                Ok(Err(_)) => return Err(SessionError::Closed),
-                Err(_) => return Err(SessionError::BindTimeout(limit)),
-            }
+        let limit = self.negotiator.limits().bind_timeout;
+        match tokio::time::timeout(limit, waiter).await {
+            Ok(Ok(_)) => self.take(id).ok_or(SessionError::Closed),
+            Ok(Err(_)) => Err(SessionError::Closed),
+            Err(_) => Err(SessionError::BindTimeout(limit)),
         }
-        self.take(id).ok_or(SessionError::Closed)
     }
 
     async fn establish_both(
@@ -231,7 +277,7 @@ impl Inner {
         if let Some(taken) = self.take_if_open(id) {
             return Ok(taken);
         }
-        let Some(waiter) = self.waiter(id) else {
+        let Some(mut waiter) = self.waiter(id) else {
             return self.take(id).ok_or(SessionError::Closed);
         };
         tokio::select! {
@@ -240,9 +286,9 @@ impl Inner {
                     self.bind_id(id, &conn)?;
                     self.take(id).ok_or(SessionError::Closed)
                 }
-                Err(_) => self.establish_passive(id).await,
+                Err(_) => self.wait_bound(id, waiter).await,
             },
-            _ = waiter => self.take(id).ok_or(SessionError::Closed),
+            _ = &mut waiter => self.take(id).ok_or(SessionError::Closed),
         }
     }
 

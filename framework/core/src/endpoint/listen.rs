@@ -126,7 +126,7 @@ async fn accept_loop(inner: std::sync::Weak<Inner>, pair: Pair, listener: Box<dy
             let Some(inner) = inner.upgrade() else { return };
             inner.stats.accepted.fetch_add(1, Ordering::Relaxed);
             let shared = inner.adopt(conn, &pair, None);
-            inner.bind_on_accept(&shared, &pair);
+            inner.bind_on_accept(&shared);
             drop(inner);
             // A connection no session claims is closed after the bind timeout.
             tokio::time::sleep(bind_timeout).await;

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use imsession_sdp::SessionDescription;
 
 pub(crate) use bind::PendingBind;
+pub(crate) use establish::Binding;
 
 use crate::error::{Error, NegotiationError};
 use crate::hub::Shared;

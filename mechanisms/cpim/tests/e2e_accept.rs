@@ -1,0 +1,64 @@
+//! Content types and delivery confirmations.
+
+mod support;
+
+use futures::StreamExt;
+use imsession::{AnswerOptions, DeliveryStatus, Message, MessageId, SessionError};
+use support::*;
+
+#[tokio::test]
+async fn type_the_peer_did_not_list_is_refused_locally() {
+    let (alice, bob) = endpoints();
+    let offer = cpim_tcp().accept(vec![mime::TEXT_PLAIN, mime::TEXT_HTML]);
+    let (mut a, mut b) = pair(&alice, &bob, offer, AnswerOptions::default()).await;
+    // Bob accepts only text/plain; alice accepts text/html as well.
+    let err = a
+        .send(Message::new(mime::TEXT_HTML, "<b>hi</b>"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, SessionError::NotAccepted { content_type, .. } if content_type == "text/html"),
+        "{err}"
+    );
+    b.send(Message::new(mime::TEXT_HTML, "<b>hi</b>"))
+        .await
+        .unwrap();
+    let m = a.next().await.unwrap().unwrap();
+    assert_eq!(m.content_type.essence_str(), "text/html");
+    // Nothing was written for the refused message: bob's first message is alice's MsgID 1.
+    assert_eq!(a.send(Message::text("plain")).await.unwrap(), MessageId(1));
+    assert_eq!(b.next().await.unwrap().unwrap().meta("MsgID"), Some("1"));
+}
+
+#[tokio::test]
+async fn delivery_reports_when_the_sender_asks() {
+    let (alice, bob) = endpoints();
+    let status: mime::Mime = "message/im-delivery-status".parse().unwrap();
+    let offer = cpim_tcp().accept(vec![mime::TEXT_PLAIN, status]);
+    let (mut a, mut b) = pair(&alice, &bob, offer, AnswerOptions::default()).await;
+    let mut reports = a.deliveries().unwrap();
+    for i in 0..3 {
+        a.send(Message::text(format!("m{i}"))).await.unwrap();
+    }
+    // Bob reads (which sends the confirmations); alice polls her stream to process them.
+    for _ in 0..3 {
+        b.next().await.unwrap().unwrap();
+    }
+    b.flush().await.unwrap();
+    let poll = tokio::spawn(async move {
+        while let Some(item) = a.next().await {
+            item.unwrap();
+        }
+    });
+    for i in 1..=3 {
+        let ev = reports.recv().await.unwrap();
+        assert_eq!(ev.id, MessageId(i));
+        assert_eq!(ev.status, DeliveryStatus::Delivered);
+    }
+    // Alice did not list reports for herself... but bob did not ask: bob gets none.
+    let mut bob_reports = b.deliveries().unwrap();
+    b.send(Message::text("no report for this")).await.unwrap();
+    drop(b);
+    poll.await.unwrap();
+    assert!(bob_reports.try_recv().is_err());
+}
