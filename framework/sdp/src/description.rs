@@ -118,6 +118,11 @@ impl SessionDescription {
     pub fn lines(&self) -> &[Line] {
         &self.lines
     }
+
+    /// Keeps only the session-level lines for which `keep` returns true.
+    pub fn retain_lines(&mut self, keep: impl FnMut(&Line) -> bool) {
+        self.lines.retain(keep);
+    }
 }
 
 impl FromStr for SessionDescription {

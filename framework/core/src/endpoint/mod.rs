@@ -157,7 +157,7 @@ impl Endpoint {
             let Some(pair) = self.inner.negotiator.pair_for(&m.proto) else {
                 continue;
             };
-            let role = answer_role(&Comedia::read(m), opts.setup).role;
+            let role = answer_role(&Comedia::read(offer, m), opts.setup).role;
             if matches!(role, Role::Passive | Role::Both) && m.port != 0 {
                 let port = self.inner.ensure_listener(&pair).await?;
                 local = local.with_port(pair.transport.name(), port);

@@ -1,8 +1,8 @@
 //! Answering an offer, and completing our offer with the peer's answer.
 
-use imsession_sdp::{MediaDescription, SessionDescription};
+use imsession_sdp::{Line, MediaDescription, SessionDescription};
 
-use super::comedia::{Comedia, Role, answer_role, complete_role};
+use super::comedia::{Comedia, IllegalPart, Role, answer_role, complete_role};
 use super::offer::{new_description, ranges};
 use super::options::{AnswerOptions, LocalAddress};
 use super::{ACTIVE_PORT, Answer, Negotiator, Pair, PendingOffer, Rejection, Selection};
@@ -29,6 +29,7 @@ impl Negotiator {
         local: &LocalAddress,
     ) -> Result<Answer, NegotiationError> {
         let mut sdp = new_description(&local.host);
+        copy_timing(offer, &mut sdp);
         let mut selections = Vec::new();
         let mut rejections = Vec::new();
         for (index, offered) in offer.media().iter().enumerate() {
@@ -83,7 +84,7 @@ impl Negotiator {
             .map_err(|e| reason_of(&e))?;
         let host = remote_host(offer, offered)
             .ok_or_else(|| "no c= line at media or session level".to_owned())?;
-        let comedia = answer_role(&Comedia::read(offered), opts.setup);
+        let comedia = answer_role(&Comedia::read(offer, offered), opts.setup);
         let port = match comedia.role {
             Role::Passive | Role::Both => {
                 local.port_for(pair.transport.name()).ok_or_else(|| {
@@ -159,14 +160,23 @@ impl Negotiator {
             let pair = self
                 .pair_for(&ours.proto)
                 .ok_or_else(|| NegotiationError::UnsupportedProto(ours.proto.clone()))?;
-            let (ours_c, theirs_c) = (Comedia::read(ours), Comedia::read(theirs));
-            let (role, connection) = complete_role(&ours_c, &theirs_c).ok_or_else(|| {
-                NegotiationError::IllegalSetup {
-                    index,
-                    offer: ours_c.describe(),
-                    answer: theirs_c.describe(),
-                }
-            })?;
+            let (ours_c, theirs_c) = (
+                Comedia::read(&pending.sdp, ours),
+                Comedia::read(answer, theirs),
+            );
+            let (role, connection) =
+                complete_role(&ours_c, &theirs_c).map_err(|part| match part {
+                    IllegalPart::Role => NegotiationError::IllegalSetup {
+                        index,
+                        offer: ours_c.describe(),
+                        answer: theirs_c.describe(),
+                    },
+                    IllegalPart::Connection => NegotiationError::IllegalSetup {
+                        index,
+                        offer: ours_c.describe_connection(),
+                        answer: theirs_c.describe_connection(),
+                    },
+                })?;
             let remote = pair
                 .mechanism
                 .read_remote(theirs)
@@ -220,6 +230,18 @@ fn selection(
         transport: pair.transport,
         expected: None,
     })
+}
+
+/// RFC 3264 §6: the answer's `t=` (and its `r=`, `z=`) equal the offer's.
+fn copy_timing(offer: &SessionDescription, answer: &mut SessionDescription) {
+    let is_timing = |l: &Line| matches!(l, Line::Timing(_) | Line::Repeat(_) | Line::Zone(_));
+    if !offer.lines().iter().any(|l| matches!(l, Line::Timing(_))) {
+        return;
+    }
+    answer.retain_lines(|l| !is_timing(l));
+    for line in offer.lines().iter().filter(|l| is_timing(l)) {
+        answer.push_line(line.clone());
+    }
 }
 
 fn remote_host(sdp: &SessionDescription, media: &MediaDescription) -> Option<String> {

@@ -3,7 +3,8 @@
 //! draft-ietf-mmusic-sdp-comedia-04 §4). See DESIGN §5 and `docs/comedia.md`.
 
 use imsession_sdp::{
-    Attribute, ConnectionMode, LegacyDirection, LegacyRole, MediaDescription, Setup,
+    Attribute, ConnectionMode, LegacyDirection, LegacyRole, MediaDescription, SessionDescription,
+    Setup,
 };
 
 /// Which COMEDIA attribute family a description uses.
@@ -60,10 +61,27 @@ pub struct Comedia {
 }
 
 impl Comedia {
-    /// Reads the attributes of `media`.
-    pub fn read(media: &MediaDescription) -> Self {
-        let setup = media.setup();
-        let direction = media.direction().cloned();
+    /// Reads the attributes of `media`, falling back to session-level ones (RFC 4145 §4,
+    /// §5: `a=setup` and `a=connection` may be session- or media-level).
+    pub fn read(session: &SessionDescription, media: &MediaDescription) -> Self {
+        let setup = media.setup().or_else(|| {
+            session.attributes().find_map(|a| match a {
+                Attribute::Setup(s) => Some(*s),
+                _ => None,
+            })
+        });
+        let connection = media.connection_mode().or_else(|| {
+            session.attributes().find_map(|a| match a {
+                Attribute::Connection(c) => Some(*c),
+                _ => None,
+            })
+        });
+        let direction = media.direction().cloned().or_else(|| {
+            session.attributes().find_map(|a| match a {
+                Attribute::Direction(d) => Some(d.clone()),
+                _ => None,
+            })
+        });
         let dialect = if setup.is_some() {
             Some(Dialect::Setup)
         } else if direction.is_some() {
@@ -74,7 +92,7 @@ impl Comedia {
         Self {
             dialect,
             setup,
-            connection: media.connection_mode(),
+            connection,
             direction,
         }
     }
@@ -85,6 +103,14 @@ impl Comedia {
             (Some(s), _) => format!("a=setup:{s}"),
             (None, Some(d)) => format!("a={}", Attribute::Direction(d.clone())),
             (None, None) => "no setup attribute".to_owned(),
+        }
+    }
+
+    /// The `a=connection` attribute as written, for error messages.
+    pub fn describe_connection(&self) -> String {
+        match self.connection {
+            Some(c) => format!("a=connection:{c}"),
+            None => "no a=connection (new)".to_owned(),
         }
     }
 }
@@ -197,9 +223,39 @@ pub fn offer_may_listen(pref: SetupPreference) -> bool {
     matches!(pref, SetupPreference::Either | SetupPreference::Passive)
 }
 
-/// The offerer's role from what it offered and what the answer says, or `None` when the
-/// answer's value is not a legal reply (the caller reports both values).
-pub fn complete_role(offered: &Comedia, answered: &Comedia) -> Option<(Role, ConnectionMode)> {
+/// Which part of an answer is not a legal reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IllegalPart {
+    /// `a=setup` or `a=direction`.
+    Role,
+    /// `a=connection` (`existing` answering `new`, RFC 4145 §5.2).
+    Connection,
+}
+
+/// The offerer's role from what it offered and what the answer says.
+///
+/// # Errors
+/// Which part of the answer is not a legal reply (the caller reports both values).
+pub fn complete_role(
+    offered: &Comedia,
+    answered: &Comedia,
+) -> Result<(Role, ConnectionMode), IllegalPart> {
+    let role = complete_role_only(offered, answered).ok_or(IllegalPart::Role)?;
+    if offered.dialect == Some(Dialect::Direction) {
+        return Ok((role, ConnectionMode::New));
+    }
+    let offered_mode = offered.connection.unwrap_or(ConnectionMode::New);
+    let mode = match (offered_mode, answered.connection) {
+        (ConnectionMode::New, Some(ConnectionMode::Existing)) => {
+            return Err(IllegalPart::Connection);
+        }
+        (ConnectionMode::Existing, Some(ConnectionMode::Existing)) => ConnectionMode::Existing,
+        _ => ConnectionMode::New,
+    };
+    Ok((role, mode))
+}
+
+fn complete_role_only(offered: &Comedia, answered: &Comedia) -> Option<Role> {
     match offered.dialect {
         Some(Dialect::Direction) => {
             let ours = offered
@@ -220,7 +276,7 @@ pub fn complete_role(offered: &Comedia, answered: &Comedia) -> Option<(Role, Con
                 (LegacyRole::Passive, LegacyRole::Both) => Role::Passive,
                 _ => return None,
             };
-            Some((role, ConnectionMode::New))
+            Some(role)
         }
         _ => {
             if answered.direction.is_some() && answered.setup.is_none() {
@@ -238,15 +294,7 @@ pub fn complete_role(offered: &Comedia, answered: &Comedia) -> Option<(Role, Con
                 ) => Role::HoldConn,
                 _ => return None,
             };
-            let offered_mode = offered.connection.unwrap_or(ConnectionMode::New);
-            let mode = match (offered_mode, answered.connection) {
-                (ConnectionMode::New, Some(ConnectionMode::Existing)) => return None,
-                (ConnectionMode::Existing, Some(ConnectionMode::Existing)) => {
-                    ConnectionMode::Existing
-                }
-                _ => ConnectionMode::New,
-            };
-            Some((role, mode))
+            Some(role)
         }
     }
 }

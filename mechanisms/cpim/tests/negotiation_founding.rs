@@ -1,0 +1,514 @@
+//! The founding example (draft-campbell-simple-im-sessions-00 §5, repeated in
+//! draft-campbell-simple-cpimmsg-sessions-00 §4.3): A offers `a=direction:both`, B answers
+//! `a=direction:active` and connects to A. Pure negotiation, no I/O.
+
+use std::collections::BTreeMap;
+
+use imsession::sdp::{Attribute, LegacyRole, SessionDescription};
+use imsession::{
+    AnswerOptions, Dialect, LocalAddress, MediaOptions, MediaRange, Negotiator, ProtoToken, Role,
+    SetupPreference,
+};
+use imsession_cpim::CpimMechanism;
+use imsession_tcp::TcpTransport;
+
+/// A's offer (im-sessions-00 §5), wrapped in the `v=`, `o=`, `s=`, `t=` lines SDP requires.
+const A_OFFER: &str = "v=0\r\n\
+o=alice 2890844526 2890844526 IN IP4 alice.example.com\r\n\
+s=-\r\n\
+c=IN IP4 alice.example.com\r\n\
+t=0 0\r\n\
+m=message 7394 cpim/tcp text/plain\r\n\
+a=direction:both\r\n\
+a=uri:im:2s93i9@alice.example.com\r\n";
+
+/// B's answer (im-sessions-00 §5), wrapped likewise; the media section is verbatim.
+const B_ANSWER: &str = "v=0\r\n\
+o=bob 2890844730 2890844730 IN IP4 bob.example.com\r\n\
+s=-\r\n\
+c=IN IP4 bob.example.com\r\n\
+t=0 0\r\n\
+m=message 8493 cpim/tcp text/plain text/html\r\n\
+a=direction:active\r\n\
+a=uri:im:849ro3@bob.example.com\r\n";
+
+/// B's answer as cpimmsg-sessions-00 §4.3 writes it: only `text/plain`.
+const B_ANSWER_CPIMMSG: &str = "v=0\r\n\
+o=bob 2890844730 2890844730 IN IP4 bob.example.com\r\n\
+s=-\r\n\
+c=IN IP4 bob.example.com\r\n\
+t=0 0\r\n\
+m=message 8493 cpim/tcp text/plain\r\n\
+a=direction:active\r\n\
+a=uri:im:849ro3@bob.example.com\r\n";
+
+fn negotiator() -> Negotiator {
+    Negotiator::builder()
+        .mechanism(CpimMechanism::new())
+        .transport(TcpTransport::new())
+        .build()
+}
+
+fn parse(text: &str) -> SessionDescription {
+    SessionDescription::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+fn range(text: &str) -> MediaRange {
+    MediaRange::parse(text).unwrap()
+}
+
+/// A's side, as the draft describes it: `direction:both`, listening on 7394, accepting only
+/// `text/plain`.
+fn alice_options() -> (MediaOptions, LocalAddress) {
+    let opts = MediaOptions {
+        proto: ProtoToken::parse("cpim/tcp").unwrap(),
+        accept: vec![mime::TEXT_PLAIN],
+        setup: SetupPreference::Either,
+        dialect: Dialect::Direction,
+        connection: imsession::sdp::ConnectionMode::New,
+    };
+    (
+        opts,
+        LocalAddress::new("alice.example.com").with_port("tcp", 7394),
+    )
+}
+
+#[test]
+fn founding_offer_parses_as_the_draft_writes_it() {
+    let offer = parse(A_OFFER);
+    let m = &offer.media()[0];
+    assert_eq!(m.media, "message");
+    assert_eq!(m.port, 7394);
+    assert_eq!(m.proto, "cpim/tcp");
+    assert_eq!(m.formats, ["text/plain"]);
+    assert_eq!(m.direction().map(|d| d.role), Some(LegacyRole::Both));
+    assert_eq!(m.setup(), None);
+    assert_eq!(m.uri(), Some("im:2s93i9@alice.example.com"));
+    assert_eq!(offer.connection().unwrap().host(), "alice.example.com");
+}
+
+#[test]
+fn our_answerer_answers_the_founding_offer_like_b() {
+    let n = negotiator();
+    let offer = parse(A_OFFER);
+    let answer = n
+        .answer(
+            &offer,
+            &AnswerOptions::default(),
+            &LocalAddress::new("bob.example.com"),
+        )
+        .unwrap();
+    assert!(answer.rejections.is_empty(), "{:?}", answer.rejections);
+    assert_eq!(answer.sdp.media().len(), 1);
+
+    // The answer, as B would send it (re-parsed from text, as the peer would see it).
+    let text = answer.sdp.to_string();
+    let sent = parse(&text);
+    assert_eq!(
+        sent.connection().unwrap().host(),
+        "bob.example.com",
+        "{text}"
+    );
+    let m = &sent.media()[0];
+    assert_eq!(m.media, "message", "{text}");
+    assert_eq!(m.proto, "cpim/tcp", "{text}");
+    // Active side: the discard port (comedia-04 §4.2).
+    assert_eq!(m.port, 9, "{text}");
+    // Our accept list (AnswerOptions default: text/plain).
+    assert_eq!(m.formats, ["text/plain"], "{text}");
+    // `both` offered, we prefer to connect: `active`, never `both`, and in the offer's
+    // (legacy) dialect.
+    assert_eq!(
+        m.direction().map(|d| d.role),
+        Some(LegacyRole::Active),
+        "{text}"
+    );
+    assert_eq!(m.setup(), None, "answered in the legacy dialect: {text}");
+    let directions = m
+        .attributes()
+        .filter(|a| matches!(a, Attribute::Direction(_)))
+        .count();
+    assert_eq!(directions, 1, "{text}");
+    // Our own session URI, not A's.
+    let uri = m.uri().expect("a=uri in the answer");
+    assert!(uri.starts_with("im:"), "{uri}");
+    assert!(uri.ends_with("@bob.example.com"), "{uri}");
+    assert_ne!(uri, "im:2s93i9@alice.example.com");
+
+    let sel = &answer.selections[0];
+    assert_eq!(sel.index, 0);
+    assert_eq!(sel.proto.as_str(), "cpim/tcp");
+    assert_eq!(sel.role, Role::Active);
+    assert_eq!(sel.target.host, "alice.example.com");
+    assert_eq!(sel.target.port, 7394);
+    assert_eq!(sel.target.to_string(), "alice.example.com:7394");
+    assert_eq!(sel.remote.uri, "im:2s93i9@alice.example.com");
+    assert_eq!(sel.remote.accepts, [range("text/plain")]);
+    assert_eq!(sel.local.uri, uri);
+    assert_eq!(sel.local.accepts, [range("text/plain")]);
+}
+
+#[test]
+fn our_answerer_with_a_passive_preference_listens_instead() {
+    let n = negotiator();
+    let answer = n
+        .answer(
+            &parse(A_OFFER),
+            &AnswerOptions {
+                setup: SetupPreference::Passive,
+                ..AnswerOptions::default()
+            },
+            &LocalAddress::new("bob.example.com").with_port("tcp", 8493),
+        )
+        .unwrap();
+    let m = &answer.sdp.media()[0];
+    assert_eq!(m.direction().map(|d| d.role), Some(LegacyRole::Passive));
+    assert_eq!(m.port, 8493);
+    assert_eq!(answer.selections[0].role, Role::Passive);
+}
+
+#[test]
+fn our_answerer_lists_html_when_it_accepts_html() {
+    let n = negotiator();
+    let answer = n
+        .answer(
+            &parse(A_OFFER),
+            &AnswerOptions {
+                accept: vec![mime::TEXT_PLAIN, mime::TEXT_HTML],
+                ..AnswerOptions::default()
+            },
+            &LocalAddress::new("bob.example.com"),
+        )
+        .unwrap();
+    // Exactly B's m-line from the draft, apart from the URI.
+    let m = &answer.sdp.media()[0];
+    assert_eq!(m.formats, ["text/plain", "text/html"]);
+    assert_eq!(
+        m.to_string().lines().next(),
+        Some("m=message 9 cpim/tcp text/plain text/html")
+    );
+}
+
+#[test]
+fn our_offerer_writes_the_founding_offer() {
+    let n = negotiator();
+    let (opts, local) = alice_options();
+    let pending = n.offer(&[opts], &local).unwrap();
+    let text = pending.sdp.to_string();
+    let sent = parse(&text);
+    assert_eq!(
+        sent.connection().unwrap().host(),
+        "alice.example.com",
+        "{text}"
+    );
+    let m = &sent.media()[0];
+    assert_eq!(m.port, 7394, "{text}");
+    assert_eq!(m.proto, "cpim/tcp", "{text}");
+    assert_eq!(m.formats, ["text/plain"], "{text}");
+    assert_eq!(
+        m.direction().map(|d| d.role),
+        Some(LegacyRole::Both),
+        "{text}"
+    );
+    assert_eq!(m.setup(), None, "{text}");
+    let uri = m.uri().unwrap();
+    assert!(
+        uri.starts_with("im:") && uri.ends_with("@alice.example.com"),
+        "{uri}"
+    );
+}
+
+#[test]
+fn our_offerer_completes_with_bs_exact_answer() {
+    let n = negotiator();
+    let (opts, local) = alice_options();
+    let pending = n.offer(&[opts], &local).unwrap();
+    let our_uri = pending.sdp.media()[0].uri().unwrap().to_owned();
+
+    let selections = n.complete(&pending, &parse(B_ANSWER)).unwrap();
+    assert_eq!(selections.len(), 1);
+    let sel = &selections[0];
+    assert_eq!(sel.index, 0);
+    // B said `active`: B connects to alice.example.com:7394, A accepts.
+    assert_eq!(sel.role, Role::Passive);
+    assert_eq!(pending.sdp.media()[0].port, 7394);
+    assert_eq!(sel.target.host, "bob.example.com");
+    assert_eq!(sel.target.port, 8493);
+    assert_eq!(sel.remote.uri, "im:849ro3@bob.example.com");
+    assert_eq!(sel.local.uri, our_uri);
+    // A may send text/plain and text/html (what B listed) ...
+    assert_eq!(
+        sel.remote.accepts,
+        [range("text/plain"), range("text/html")]
+    );
+    assert!(imsession::accept::accepts(
+        &sel.remote.accepts,
+        &mime::TEXT_HTML
+    ));
+    // ... and B may send only text/plain (what A listed).
+    assert_eq!(sel.local.accepts, [range("text/plain")]);
+    assert!(!imsession::accept::accepts(
+        &sel.local.accepts,
+        &mime::TEXT_HTML
+    ));
+}
+
+#[test]
+fn our_offerer_completes_with_the_cpimmsg_answer() {
+    let n = negotiator();
+    let (opts, local) = alice_options();
+    let pending = n.offer(&[opts], &local).unwrap();
+    let sel = n
+        .complete(&pending, &parse(B_ANSWER_CPIMMSG))
+        .unwrap()
+        .remove(0);
+    assert_eq!(sel.role, Role::Passive);
+    assert_eq!(sel.remote.uri, "im:849ro3@bob.example.com");
+    assert_eq!(sel.remote.accepts, [range("text/plain")]);
+}
+
+#[test]
+fn our_two_ends_negotiate_the_founding_exchange_between_themselves() {
+    let alice = negotiator();
+    let bob = negotiator();
+    let (opts, local) = alice_options();
+    let pending = alice.offer(&[opts], &local).unwrap();
+    let offer = parse(&pending.sdp.to_string());
+    let answer = bob
+        .answer(
+            &offer,
+            &AnswerOptions {
+                accept: vec![mime::TEXT_PLAIN, mime::TEXT_HTML],
+                ..AnswerOptions::default()
+            },
+            &LocalAddress::new("bob.example.com"),
+        )
+        .unwrap();
+    let b = &answer.selections[0];
+    let a = alice
+        .complete(&pending, &parse(&answer.sdp.to_string()))
+        .unwrap()
+        .remove(0);
+    assert_eq!((a.role, b.role), (Role::Passive, Role::Active));
+    assert_eq!(b.target.to_string(), "alice.example.com:7394");
+    // Each side's local URI is the other's remote URI (cpimmsg-sessions §4.3).
+    assert_eq!(a.local.uri, b.remote.uri);
+    assert_eq!(a.remote.uri, b.local.uri);
+    assert_eq!(a.local.accepts, b.remote.accepts);
+    assert_eq!(a.remote.accepts, b.local.accepts);
+}
+
+// ---- Spec vectors (conformance/vectors/sdp, format in conformance/vectors/README.md) --------
+
+const KEYS: &[&str] = &[
+    "kind",
+    "source",
+    "wrapped",
+    "rejected",
+    "role",
+    "answer-setup",
+    "answer-connection",
+    "answer-port",
+    "answer-formats",
+    "target",
+    "remote-uri",
+    "peer-answer",
+    "complete-role",
+    "complete-connection",
+    "complete-target",
+    "complete-remote-uri",
+    "complete-remote-accepts",
+];
+
+fn vectors_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance/vectors/sdp")
+}
+
+fn read_expect(path: &std::path::Path) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut out = BTreeMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (k, v) = line
+            .split_once('=')
+            .unwrap_or_else(|| panic!("{}:{}: no '='", path.display(), n + 1));
+        let k = k.trim();
+        assert!(
+            KEYS.contains(&k),
+            "{}:{}: unknown key {k:?}",
+            path.display(),
+            n + 1
+        );
+        let old = out.insert(k.to_owned(), v.trim().to_owned());
+        assert!(old.is_none(), "{}: {k} given twice", path.display());
+    }
+    for k in ["kind", "source", "wrapped"] {
+        assert!(out.contains_key(k), "{}: missing {k}", path.display());
+    }
+    out
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Active => "active",
+        Role::Passive => "passive",
+        Role::Both => "both",
+        Role::HoldConn => "holdconn",
+    }
+}
+
+fn ranges_text(list: &[MediaRange]) -> String {
+    list.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Checks `key` when present; returns whether it was.
+fn check(name: &str, exp: &BTreeMap<String, String>, key: &str, got: &str) -> bool {
+    match exp.get(key) {
+        Some(want) => {
+            assert_eq!(got, want, "{name}: {key}");
+            true
+        }
+        None => false,
+    }
+}
+
+fn run_offer_vector(
+    n: &Negotiator,
+    name: &str,
+    offer: &SessionDescription,
+    exp: &BTreeMap<String, String>,
+) -> usize {
+    let mut checked = 0;
+    let answer = n
+        .answer(
+            offer,
+            &AnswerOptions::default(),
+            &LocalAddress::new("bob.example.com").with_port("tcp", 8493),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    // RFC 3264: one m-line per offered m-line.
+    assert_eq!(answer.sdp.media().len(), offer.media().len(), "{name}");
+    let rejected: Vec<String> = answer
+        .rejections
+        .iter()
+        .map(|r| r.index.to_string())
+        .collect();
+    let rejected = if rejected.is_empty() {
+        "none".to_owned()
+    } else {
+        rejected.join(",")
+    };
+    checked += usize::from(check(name, exp, "rejected", &rejected));
+    let m0 = &answer.sdp.media()[0];
+    let comedia: Vec<String> = m0
+        .attributes()
+        .filter(|a| matches!(a.name(), "setup" | "direction"))
+        .map(ToString::to_string)
+        .collect();
+    let comedia = if comedia.is_empty() {
+        "none".to_owned()
+    } else {
+        comedia.join(" ")
+    };
+    checked += usize::from(check(name, exp, "answer-setup", &comedia));
+    let connection = m0
+        .connection_mode()
+        .map_or("none".to_owned(), |c| c.to_string());
+    checked += usize::from(check(name, exp, "answer-connection", &connection));
+    checked += usize::from(check(name, exp, "answer-port", &m0.port.to_string()));
+    checked += usize::from(check(name, exp, "answer-formats", &m0.formats.join(" ")));
+    if let Some(sel) = answer.selections.first() {
+        checked += usize::from(check(name, exp, "role", role_name(sel.role)));
+        checked += usize::from(check(name, exp, "target", &sel.target.to_string()));
+        checked += usize::from(check(name, exp, "remote-uri", &sel.remote.uri));
+    } else {
+        for key in ["role", "target", "remote-uri"] {
+            assert!(!exp.contains_key(key), "{name}: {key} but nothing accepted");
+        }
+    }
+    // The answer we wrote parses back to itself.
+    assert_eq!(parse(&answer.sdp.to_string()), answer.sdp, "{name}");
+
+    let Some(peer) = exp.get("peer-answer") else {
+        return checked;
+    };
+    let peer_text = std::fs::read_to_string(vectors_dir().join(peer))
+        .unwrap_or_else(|e| panic!("{name}: {peer}: {e}"));
+    let peer_sdp = parse(&peer_text);
+    let opts = MediaOptions::new(ProtoToken::parse("cpim/tcp").unwrap());
+    let mut pending = n
+        .offer(
+            &vec![opts; offer.media().len()],
+            &LocalAddress::new("offerer.invalid").with_port("tcp", 7394),
+        )
+        .unwrap();
+    pending.sdp = offer.clone();
+    let sel = n
+        .complete(&pending, &peer_sdp)
+        .unwrap_or_else(|e| panic!("{name} + {peer}: {e}"))
+        .remove(0);
+    checked += usize::from(check(name, exp, "complete-role", role_name(sel.role)));
+    checked += usize::from(check(
+        name,
+        exp,
+        "complete-connection",
+        sel.connection.as_str(),
+    ));
+    checked += usize::from(check(name, exp, "complete-target", &sel.target.to_string()));
+    checked += usize::from(check(name, exp, "complete-remote-uri", &sel.remote.uri));
+    checked += usize::from(check(
+        name,
+        exp,
+        "complete-remote-accepts",
+        &ranges_text(&sel.remote.accepts),
+    ));
+    checked
+}
+
+#[test]
+fn spec_vectors() {
+    let n = negotiator();
+    let dir = vectors_dir();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sdp"))
+        .collect();
+    entries.sort();
+    assert!(entries.len() >= 10, "{entries:?}");
+    let mut answers = Vec::new();
+    let mut referenced = Vec::new();
+    let mut offers = 0;
+    for path in &entries {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let expect = path.with_extension("expect");
+        assert!(expect.exists(), "{name} has no .expect");
+        let exp = read_expect(&expect);
+        let text = std::fs::read_to_string(path).unwrap();
+        // Comment-free SDP: it starts with v=0 and parses whole.
+        assert!(text.starts_with("v=0"), "{name}");
+        let sdp = parse(&text);
+        match exp["kind"].as_str() {
+            "answer" => answers.push(name),
+            "offer" => {
+                let checked = run_offer_vector(&n, &name, &sdp, &exp);
+                assert!(checked > 0, "{name}: no outcome checked");
+                if let Some(peer) = exp.get("peer-answer") {
+                    referenced.push(peer.clone());
+                }
+                offers += 1;
+            }
+            other => panic!("{name}: kind={other}"),
+        }
+    }
+    for a in &answers {
+        assert!(referenced.contains(a), "{a} is not any offer's peer-answer");
+    }
+    assert!(offers >= 5);
+}
