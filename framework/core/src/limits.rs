@@ -19,6 +19,11 @@ pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_BIND_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default time a connection with no sessions stays open for reuse before it is closed.
 pub const DEFAULT_IDLE_GRACE: Duration = Duration::from_millis(500);
+/// Default time a frame for a session not yet known is kept on its connection, in case the
+/// session is negotiated meanwhile (the peer may send before our side has its answer).
+pub const DEFAULT_EARLY_FRAME_GRACE: Duration = Duration::from_secs(5);
+/// Frames for not-yet-known sessions kept per connection; older ones are discarded first.
+pub const EARLY_FRAMES_MAX: usize = 32;
 /// Default number of sessions one connection carries at most.
 pub const DEFAULT_MAX_SESSIONS_PER_CONNECTION: usize = 100_000;
 
@@ -45,6 +50,8 @@ pub struct Limits {
     pub idle_grace: Duration,
     /// Sessions per connection ([`DEFAULT_MAX_SESSIONS_PER_CONNECTION`]).
     pub max_sessions_per_connection: usize,
+    /// How long frames for unknown sessions are kept ([`DEFAULT_EARLY_FRAME_GRACE`]).
+    pub early_frame_grace: Duration,
 }
 
 impl Default for Limits {
@@ -59,6 +66,7 @@ impl Default for Limits {
             bind_timeout: DEFAULT_BIND_TIMEOUT,
             idle_grace: DEFAULT_IDLE_GRACE,
             max_sessions_per_connection: DEFAULT_MAX_SESSIONS_PER_CONNECTION,
+            early_frame_grace: DEFAULT_EARLY_FRAME_GRACE,
         }
     }
 }
@@ -90,4 +98,6 @@ setters! {
     with_idle_grace: idle_grace: Duration;
     /// Sets [`Limits::max_sessions_per_connection`].
     with_max_sessions_per_connection: max_sessions_per_connection: usize;
+    /// Sets [`Limits::early_frame_grace`].
+    with_early_frame_grace: early_frame_grace: Duration;
 }

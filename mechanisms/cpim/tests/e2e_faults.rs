@@ -5,6 +5,7 @@ mod support;
 use futures::StreamExt;
 use imsession::sdp::SessionDescription;
 use imsession::{Endpoint, Limits, SessionError};
+use std::time::Duration;
 use support::*;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -22,22 +23,64 @@ fn frame(to: &str, from: &str, msg_id: u64, text: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// How long frames for not-yet-known sessions are kept in these tests.
+const EARLY_GRACE: Duration = Duration::from_millis(100);
+
+fn scripted_answer() -> SessionDescription {
+    SessionDescription::parse(&format!(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=message 9 cpim/tcp text/plain\r\na=setup:active\r\na=uri:{PEER_URI}\r\n"
+    ))
+    .unwrap()
+}
+
 /// Alice offers; the scripted peer answers `a=setup:active` and connects.
 async fn scripted() -> (Endpoint, imsession::Session, TcpStream, String) {
-    let alice = Endpoint::new(negotiator(Limits::default()));
+    let alice = Endpoint::new(negotiator(
+        Limits::default().with_early_frame_grace(EARLY_GRACE),
+    ));
     let pending = alice.offer(&[cpim_tcp()]).await.unwrap();
     let m = &pending.sdp.media()[0];
     let port = m.port;
     let alice_uri = m.uri().unwrap().to_owned();
-    let answer = SessionDescription::parse(&format!(
-        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-         m=message 9 cpim/tcp text/plain\r\na=setup:active\r\na=uri:{PEER_URI}\r\n"
-    ))
-    .unwrap();
-    let sel = alice.complete(&pending, &answer).unwrap().remove(0);
+    let sel = alice
+        .complete(&pending, &scripted_answer())
+        .unwrap()
+        .remove(0);
     let session = alice.establish(sel).await.unwrap();
     let stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
     (alice, session, stream, alice_uri)
+}
+
+#[tokio::test]
+async fn frames_sent_before_our_side_has_the_answer_are_kept() {
+    let alice = Endpoint::new(negotiator(Limits::default()));
+    let pending = alice.offer(&[cpim_tcp()]).await.unwrap();
+    let m = &pending.sdp.media()[0];
+    let alice_uri = m.uri().unwrap().to_owned();
+    // The peer connects and talks before alice has processed its answer.
+    let mut peer = TcpStream::connect(("127.0.0.1", m.port)).await.unwrap();
+    peer.write_all(&frame(&alice_uri, PEER_URI, 1, "too early?"))
+        .await
+        .unwrap();
+    peer.write_all(&frame(&alice_uri, PEER_URI, 2, "no"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let sel = alice
+        .complete(&pending, &scripted_answer())
+        .unwrap()
+        .remove(0);
+    let mut session = alice.establish(sel).await.unwrap();
+    assert_eq!(
+        session.next().await.unwrap().unwrap().body_text(),
+        Some("too early?")
+    );
+    assert_eq!(
+        session.next().await.unwrap().unwrap().body_text(),
+        Some("no")
+    );
+    assert_eq!(alice.stats().unknown_session_frames, 0);
 }
 
 #[tokio::test]
@@ -71,6 +114,8 @@ async fn frame_for_unknown_session_is_counted_and_dropped() {
         session.next().await.unwrap().unwrap().body_text(),
         Some("second")
     );
+    // Kept for the early-frame grace period in case their sessions appear, then counted.
+    tokio::time::sleep(EARLY_GRACE * 3).await;
     assert_eq!(alice.stats().unknown_session_frames, 2);
     assert_eq!(
         session.connection_stats().unwrap().unknown_session_frames,

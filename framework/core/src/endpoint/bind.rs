@@ -148,6 +148,32 @@ impl Inner {
         }
     }
 
+    /// Binds a just-registered entry to a connection on which frames for it already arrived,
+    /// and queues those frames for it.
+    pub(crate) fn claim_early(&self, id: u64) {
+        let conns: Vec<_> = self.connections.lock().expect("connections lock").clone();
+        let mut pending = self.pending.lock().expect("pending lock");
+        let Some(entry) = pending.iter_mut().find(|p| p.id == id && p.bound.is_none()) else {
+            return;
+        };
+        let Some(conn) = conns
+            .iter()
+            .find(|c| entry.fits(c) && c.has_early(&entry.key))
+        else {
+            return;
+        };
+        if !Self::bind_entry(entry, conn) {
+            return;
+        }
+        for message in conn.take_early(&entry.key) {
+            if entry.inbound_tx.try_send(Ok(message)).is_ok() {
+                conn.frames_received.fetch_add(1, Ordering::Relaxed);
+            } else {
+                conn.count_unknown(1);
+            }
+        }
+    }
+
     /// Removes an entry, and its route if it was bound but never taken by a session.
     pub(crate) fn drop_pending(&self, id: u64) {
         let removed = {

@@ -147,6 +147,7 @@ impl Inner {
                 waiter: None,
                 claimed: false,
             });
+        self.claim_early(id);
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             let weak = Arc::downgrade(self);
             let expiry = limits.bind_timeout;

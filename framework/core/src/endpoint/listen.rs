@@ -70,6 +70,7 @@ impl Inner {
             unknown_frames: AtomicU64::new(0),
             discarded_bytes: AtomicU64::new(0),
             frames_received: AtomicU64::new(0),
+            early: Mutex::new(std::collections::VecDeque::new()),
             endpoint: Arc::downgrade(self),
         });
         match conn.io {

@@ -1,15 +1,17 @@
 //! [`Shared`]: the state of one connection that sessions hold on to.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
 use super::writer::WriteCmd;
 use crate::endpoint::Inner;
 use crate::error::SessionError;
+use crate::limits::EARLY_FRAMES_MAX;
 use crate::mechanism::SessionKey;
 use crate::message::Message;
 use crate::transport::PeerIdentity;
@@ -48,6 +50,8 @@ pub(crate) struct Shared {
     pub(crate) unknown_frames: AtomicU64,
     pub(crate) discarded_bytes: AtomicU64,
     pub(crate) frames_received: AtomicU64,
+    /// Frames for sessions not known yet, kept for [`crate::Limits::early_frame_grace`].
+    pub(crate) early: Mutex<VecDeque<(Instant, SessionKey, Message)>>,
     pub(crate) endpoint: Weak<Inner>,
 }
 
@@ -64,6 +68,71 @@ impl Shared {
             if let Some(ep) = self.endpoint.upgrade() {
                 ep.schedule_idle_close(self.clone());
             }
+        }
+    }
+
+    /// Keeps a frame for a session not known yet; evicts the oldest beyond
+    /// [`EARLY_FRAMES_MAX`], counting it discarded.
+    pub(crate) fn stash_early(
+        self: &Arc<Self>,
+        key: SessionKey,
+        message: Message,
+        grace: Duration,
+    ) {
+        let evicted = {
+            let mut early = self.early.lock().expect("early lock");
+            early.push_back((Instant::now(), key, message));
+            early.len() > EARLY_FRAMES_MAX && early.pop_front().is_some()
+        };
+        if evicted {
+            self.count_unknown(1);
+        }
+        let conn = Arc::downgrade(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            if let Some(conn) = conn.upgrade() {
+                conn.expire_early(grace);
+            }
+        });
+    }
+
+    /// Discards (and counts) early frames older than `grace`.
+    pub(crate) fn expire_early(&self, grace: Duration) {
+        let expired = {
+            let mut early = self.early.lock().expect("early lock");
+            let before = early.len();
+            early.retain(|(at, _, _)| at.elapsed() < grace);
+            before - early.len()
+        };
+        self.count_unknown(expired as u64);
+    }
+
+    /// Takes the early frames carrying `key`, oldest first.
+    pub(crate) fn take_early(&self, key: &SessionKey) -> Vec<Message> {
+        let mut early = self.early.lock().expect("early lock");
+        let (mine, rest): (Vec<_>, Vec<_>) = early.drain(..).partition(|(_, k, _)| k == key);
+        early.extend(rest);
+        mine.into_iter().map(|(_, _, m)| m).collect()
+    }
+
+    pub(crate) fn has_early(&self, key: &SessionKey) -> bool {
+        self.early
+            .lock()
+            .expect("early lock")
+            .iter()
+            .any(|(_, k, _)| k == key)
+    }
+
+    /// Counts frames discarded for want of a session.
+    pub(crate) fn count_unknown(&self, n: u64) {
+        if n == 0 {
+            return;
+        }
+        self.unknown_frames.fetch_add(n, Ordering::Relaxed);
+        if let Some(ep) = self.endpoint.upgrade() {
+            ep.stats
+                .unknown_session_frames
+                .fetch_add(n, Ordering::Relaxed);
         }
     }
 
@@ -98,6 +167,8 @@ impl Shared {
     /// Ends every session's stream: with `error`, or cleanly when `None`.
     pub(crate) fn end_all(self: &Arc<Self>, error: Option<SessionError>) {
         self.closed.store(true, Ordering::Release);
+        let left = std::mem::take(&mut *self.early.lock().expect("early lock")).len();
+        self.count_unknown(left as u64);
         let routes: Vec<_> = self
             .routes
             .lock()

@@ -78,19 +78,22 @@ async fn route(shared: &Arc<Shared>, frame: Frame) {
             .upgrade()
             .and_then(|ep| ep.bind_by_frame(shared, &frame.key)),
     };
-    let delivered = match tx {
-        Some(tx) => tx.send(Ok(frame.message)).await.is_ok(),
-        None => false,
+    let Some(tx) = tx else {
+        let grace = shared
+            .endpoint
+            .upgrade()
+            .map(|ep| ep.negotiator.limits().early_frame_grace);
+        match grace {
+            Some(grace) if !grace.is_zero() => shared.stash_early(frame.key, frame.message, grace),
+            _ => shared.count_unknown(1),
+        }
+        tracing::debug!(peer = %shared.peer, "frame for a session not known (yet)");
+        return;
     };
-    if delivered {
+    if tx.send(Ok(frame.message)).await.is_ok() {
         shared.frames_received.fetch_add(1, Ordering::Relaxed);
     } else {
-        shared.unknown_frames.fetch_add(1, Ordering::Relaxed);
-        if let Some(ep) = shared.endpoint.upgrade() {
-            ep.stats
-                .unknown_session_frames
-                .fetch_add(1, Ordering::Relaxed);
-        }
-        tracing::debug!(peer = %shared.peer, "discarded a frame for an unknown session");
+        shared.count_unknown(1);
+        tracing::debug!(peer = %shared.peer, "discarded a frame for a closed session");
     }
 }
