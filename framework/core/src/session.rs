@@ -178,9 +178,15 @@ impl Session {
                 Poll::Pending => return Poll::Pending,
             },
         };
-        let w = self.waiting.take().expect("checked above");
+        let mut w = self.waiting.take().expect("checked above");
         if let Some(ep) = w.endpoint.upgrade() {
             ep.drop_pending(w.id);
+        }
+        if outcome.is_err() {
+            // Bound at the last moment: the route exists, so remove it.
+            if let Ok(conn) = w.waiter.try_recv() {
+                conn.unregister(&self.key);
+            }
         }
         match outcome {
             Ok(conn) => {
@@ -421,9 +427,12 @@ impl Drop for Session {
         if let Some(conn) = &self.conn {
             conn.unregister(&self.key);
         }
-        if let Some(w) = self.waiting.take() {
+        if let Some(mut w) = self.waiting.take() {
             if let Some(ep) = w.endpoint.upgrade() {
                 ep.drop_pending(w.id);
+            }
+            if let Ok(conn) = w.waiter.try_recv() {
+                conn.unregister(&self.key);
             }
         }
     }

@@ -26,6 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::Inner;
 use crate::hub::{InboundItem, Shared};
 use crate::mechanism::SessionKey;
+use crate::message::Message;
 use crate::transport::Transport;
 
 pub(crate) struct PendingBind {
@@ -58,8 +59,9 @@ impl PendingBind {
     }
 
     fn ip_matches(&self, conn: &Shared) -> bool {
+        // Only an address literal identifies the peer; a host name or 0.0.0.0 binds by frame.
         self.remote_ip
-            .is_none_or(|ip| ip.is_unspecified() || ip == conn.peer.addr.ip())
+            .is_some_and(|ip| !ip.is_unspecified() && ip == conn.peer.addr.ip())
     }
 }
 
@@ -87,17 +89,44 @@ impl Inner {
         true
     }
 
-    /// Rule 1: a frame with an unknown identity arrived on `conn`.
-    pub(crate) fn bind_by_frame(
+    /// Rule 1: a frame with an unknown identity arrived on `conn`. Binds the session it
+    /// belongs to and returns its queue (with any earlier frames for it queued first), or
+    /// keeps the frame for the early-frame grace period. Both happen under the `pending` lock,
+    /// so a session registered concurrently either sees the kept frame or binds here.
+    pub(crate) fn bind_or_stash(
         &self,
         conn: &Arc<Shared>,
-        key: &SessionKey,
-    ) -> Option<mpsc::Sender<InboundItem>> {
+        key: SessionKey,
+        message: Message,
+    ) -> Option<(mpsc::Sender<InboundItem>, Message)> {
         let mut pending = self.pending.lock().expect("pending lock");
-        let entry = pending
+        let found = pending
             .iter_mut()
-            .find(|p| p.bound.is_none() && p.key == *key && p.fits(conn))?;
-        Self::bind_entry(entry, conn).then(|| entry.inbound_tx.clone())
+            .find(|p| p.bound.is_none() && p.key == key && p.fits(conn));
+        if let Some(entry) = found {
+            Self::queue_early(entry, conn);
+            if Self::bind_entry(entry, conn) {
+                return Some((entry.inbound_tx.clone(), message));
+            }
+        }
+        let grace = self.negotiator.limits().early_frame_grace;
+        if grace.is_zero() {
+            conn.count_unknown(1);
+        } else {
+            conn.stash_early(key, message, grace);
+        }
+        None
+    }
+
+    /// Moves the frames kept on `conn` for `entry` into its queue, oldest first.
+    fn queue_early(entry: &PendingBind, conn: &Shared) {
+        for message in conn.take_early(&entry.key) {
+            if entry.inbound_tx.try_send(Ok(message)).is_ok() {
+                conn.frames_received.fetch_add(1, Ordering::Relaxed);
+            } else {
+                conn.count_unknown(1);
+            }
+        }
     }
 
     /// Rules 2 and 3, on accept: binds the longest-waiting passive session that expects a new
@@ -149,7 +178,7 @@ impl Inner {
     }
 
     /// Binds a just-registered entry to a connection on which frames for it already arrived,
-    /// and queues those frames for it.
+    /// and queues those frames for it (before the route exists, so order holds).
     pub(crate) fn claim_early(&self, id: u64) {
         let conns: Vec<_> = self.connections.lock().expect("connections lock").clone();
         let mut pending = self.pending.lock().expect("pending lock");
@@ -162,16 +191,8 @@ impl Inner {
         else {
             return;
         };
-        if !Self::bind_entry(entry, conn) {
-            return;
-        }
-        for message in conn.take_early(&entry.key) {
-            if entry.inbound_tx.try_send(Ok(message)).is_ok() {
-                conn.frames_received.fetch_add(1, Ordering::Relaxed);
-            } else {
-                conn.count_unknown(1);
-            }
-        }
+        Self::queue_early(entry, conn);
+        Self::bind_entry(entry, conn);
     }
 
     /// Removes an entry, and its route if it was bound but never taken by a session.
@@ -181,7 +202,7 @@ impl Inner {
             pending
                 .iter()
                 .position(|p| p.id == id)
-                .map(|i| pending.swap_remove(i))
+                .map(|i| pending.remove(i))
         };
         if let Some(entry) = removed {
             if entry.inbound_rx.is_some() {

@@ -229,8 +229,18 @@ impl Inner {
             return Ok(taken);
         }
         let conn = self.connect_shared(sel).await?;
-        self.bind_id(id, &conn)?;
-        self.take(id).ok_or(SessionError::Closed)
+        let result = self
+            .bind_id(id, &conn)
+            .and_then(|()| self.take(id).ok_or(SessionError::Closed));
+        self.release_if_unused(&conn);
+        result
+    }
+
+    /// Closes a connection we opened (after the idle grace) if no session ended up on it.
+    fn release_if_unused(&self, conn: &Arc<Shared>) {
+        if conn.session_count() == 0 {
+            self.schedule_idle_close(conn.clone());
+        }
     }
 
     /// Binds at once when a rule allows; otherwise hands out a waiting binding.
@@ -239,7 +249,11 @@ impl Inner {
         if let Some((conn, inbound)) = self.take(id) {
             return Ok(Binding::Bound(conn, inbound));
         }
-        let waiter = self.waiter(id).ok_or(SessionError::Closed)?;
+        let Some(waiter) = self.waiter(id) else {
+            // Bound between the two looks (a frame arrived): take it now.
+            let (conn, inbound) = self.take(id).ok_or(SessionError::Closed)?;
+            return Ok(Binding::Bound(conn, inbound));
+        };
         let inbound = {
             let mut pending = self.pending.lock().expect("pending lock");
             let entry = pending
@@ -284,8 +298,9 @@ impl Inner {
         tokio::select! {
             connected = self.connect_shared(sel) => match connected {
                 Ok(conn) => {
-                    self.bind_id(id, &conn)?;
-                    self.take(id).ok_or(SessionError::Closed)
+                    let result = self.bind_id(id, &conn).and_then(|()| self.take(id).ok_or(SessionError::Closed));
+                    self.release_if_unused(&conn);
+                    result
                 }
                 Err(_) => self.wait_bound(id, waiter).await,
             },

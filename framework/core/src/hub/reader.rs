@@ -28,8 +28,8 @@ pub(crate) async fn read_loop<R: AsyncRead + Unpin>(
                 Ok(None) => break,
                 Err(e) => {
                     tracing::debug!(peer = %shared.peer, "framing error: {e}");
-                    shared.end_all(Some(SessionError::BadFrame(e.0)));
                     shared.close();
+                    shared.end_all(Some(SessionError::BadFrame(e.0)));
                     return;
                 }
             }
@@ -65,32 +65,27 @@ pub(crate) async fn read_loop<R: AsyncRead + Unpin>(
 }
 
 async fn route(shared: &Arc<Shared>, frame: Frame) {
-    let tx = shared
+    let known = shared
         .routes
         .lock()
         .expect("routes lock")
         .get(&frame.key)
         .cloned();
-    let tx = match tx {
-        Some(tx) => Some(tx),
-        None => shared
-            .endpoint
-            .upgrade()
-            .and_then(|ep| ep.bind_by_frame(shared, &frame.key)),
-    };
-    let Some(tx) = tx else {
-        let grace = shared
-            .endpoint
-            .upgrade()
-            .map(|ep| ep.negotiator.limits().early_frame_grace);
-        match grace {
-            Some(grace) if !grace.is_zero() => shared.stash_early(frame.key, frame.message, grace),
-            _ => shared.count_unknown(1),
+    let (tx, message) = match known {
+        Some(tx) => (tx, frame.message),
+        None => {
+            let Some(ep) = shared.endpoint.upgrade() else {
+                return shared.count_unknown(1);
+            };
+            match ep.bind_or_stash(shared, frame.key, frame.message) {
+                Some(bound) => bound,
+                None => {
+                    return tracing::debug!(peer = %shared.peer, "frame for a session not known (yet)");
+                }
+            }
         }
-        tracing::debug!(peer = %shared.peer, "frame for a session not known (yet)");
-        return;
     };
-    if tx.send(Ok(frame.message)).await.is_ok() {
+    if tx.send(Ok(message)).await.is_ok() {
         shared.frames_received.fetch_add(1, Ordering::Relaxed);
     } else {
         shared.count_unknown(1);
