@@ -42,6 +42,7 @@
 pub mod accept;
 mod endpoint;
 pub mod error;
+mod header;
 mod hub;
 pub mod limits;
 mod mechanism;
@@ -54,13 +55,14 @@ mod transport;
 pub use accept::MediaRange;
 pub use endpoint::{DEFAULT_LISTEN_HOST, Endpoint, EndpointStats};
 pub use error::{Error, NegotiationError, ProtoError, SessionError, TransportError};
+pub use header::Header;
 pub use hub::ConnectionStats;
 pub use limits::Limits;
 pub use mechanism::{
     Frame, FrameDecoder, FrameError, Inbound, MechanismSession, SessionEnd, SessionKey,
     SessionMechanism, SessionParams,
 };
-pub use message::{DeliveryEvent, DeliveryStatus, Header, Message, MessageId};
+pub use message::{DeliveryEvent, DeliveryStatus, Message, MessageId};
 pub use negotiate::comedia::{Dialect, Role, SetupPreference};
 pub use negotiate::{
     Answer, AnswerOptions, LocalAddress, MediaOptions, Negotiator, NegotiatorBuilder, PendingOffer,

@@ -3,25 +3,7 @@
 use bytes::Bytes;
 use mime::Mime;
 
-/// A header line: name as written before the colon (parameters and namespace prefix
-/// included, e.g. `Subject;lang=fr`), value unescaped.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Header {
-    /// Name as written before the colon.
-    pub name: String,
-    /// Value, unescaped.
-    pub value: String,
-}
-
-impl Header {
-    /// A header.
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            value: value.into(),
-        }
-    }
-}
+use crate::header::Header;
 
 /// One instant message: its content type, other MIME headers, body, and the metadata the
 /// session mechanism carries beside it (for cpim: `From`, `To`, `DateTime`, `Subject`,
@@ -61,7 +43,7 @@ impl Message {
     pub fn meta(&self, name: &str) -> Option<&str> {
         self.meta
             .iter()
-            .find(|h| base_name(&h.name).eq_ignore_ascii_case(name))
+            .find(|h| h.is(name))
             .map(|h| h.value.as_str())
     }
 
@@ -69,10 +51,6 @@ impl Message {
     pub fn body_text(&self) -> Option<&str> {
         std::str::from_utf8(&self.body).ok()
     }
-}
-
-fn base_name(name: &str) -> &str {
-    name.split(';').next().unwrap_or(name).trim()
 }
 
 /// Identifies a message sent on a session, per direction (cpim: the `MsgID`, from 1).

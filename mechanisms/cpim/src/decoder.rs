@@ -2,7 +2,7 @@
 //! frames keyed by their `To`/`From` session identity.
 
 use bytes::{BufMut, Bytes, BytesMut};
-use imsession::{Frame, FrameDecoder, FrameError, Header, Message, SessionKey};
+use imsession::{Frame, FrameDecoder, FrameError, Message, SessionKey};
 
 use crate::codec::{self, CodecLimits, CpimMessage};
 
@@ -82,30 +82,17 @@ fn to_frame(payload: Bytes, limits: &CodecLimits) -> Option<Frame> {
 /// Converts a decoded CPIM message to the framework's [`Message`]; `None` when its
 /// Content-Type is not a media type.
 pub(crate) fn into_message(cpim: CpimMessage) -> Option<Message> {
-    let mut content_type = None;
-    let mut headers = Vec::with_capacity(cpim.content.len().saturating_sub(1));
-    for h in cpim.content {
-        if content_type.is_none() && h.is("Content-Type") {
-            content_type = Some(h.value.trim().parse::<mime::Mime>().ok()?);
-        } else {
-            headers.push(Header {
-                name: h.name,
-                value: h.value,
-            });
-        }
-    }
-    let meta = cpim
-        .meta
-        .into_iter()
-        .map(|h| Header {
-            name: h.name,
-            value: h.value,
-        })
-        .collect();
+    let CpimMessage {
+        meta,
+        mut content,
+        body,
+    } = cpim;
+    let at = content.iter().position(|h| h.is("Content-Type"))?;
+    let content_type = content.remove(at).value.trim().parse::<mime::Mime>().ok()?;
     Some(Message {
-        content_type: content_type?,
-        headers,
-        body: cpim.body,
+        content_type,
+        headers: content,
+        body,
         meta,
     })
 }
