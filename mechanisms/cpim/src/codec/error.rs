@@ -9,6 +9,14 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum CpimError {
+    /// A header cannot be written as given (it would break the header block).
+    #[error("header {name:?} cannot be encoded: {reason}")]
+    Unencodable {
+        /// The header name.
+        name: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// The message is larger than [`CodecLimits::max_message`](super::CodecLimits::max_message).
     #[error("message of {size} bytes exceeds limit of {limit}")]
     MessageTooLarge {

@@ -290,17 +290,15 @@ fn parse_length(value: &[u8]) -> Result<u64, FrameError> {
 
 /// Appends the envelope `Content-Type: message/cpim\r\nContent-Length: {len}\r\n\r\n`.
 pub fn encode_envelope(payload_len: usize, dst: &mut BytesMut) {
+    use std::fmt::Write;
     dst.put_slice(b"Content-Type: message/cpim\r\nContent-Length: ");
-    dst.put_slice(payload_len.to_string().as_bytes());
+    write!(dst, "{payload_len}").expect("writing to a BytesMut cannot fail");
     dst.put_slice(b"\r\n\r\n");
 }
 
 /// Appends the envelope followed by `msg.encode()`.
 pub fn encode_frame(msg: &CpimMessage, dst: &mut BytesMut) {
-    let len = msg.encoded_len();
-    dst.reserve(len + 64);
-    encode_envelope(len, dst);
-    msg.encode(dst);
+    super::parts::encode_frame_parts(msg.meta_refs(), msg.content_refs(), &msg.body, dst);
 }
 
 #[cfg(test)]

@@ -101,20 +101,61 @@ fn param_value_end(b: &[u8], mut i: usize) -> Option<usize> {
     (i > start).then_some(i)
 }
 
-/// Writes a meta-data header line, escaping the value.
-pub(crate) fn write_meta(h: &Header, dst: &mut BytesMut) {
-    let base = h.base_name();
+/// Appends one meta-data header line: the base name, `:`, any parameters, a space, the
+/// escaped value, CRLF (RFC 3862 §3.3).
+pub(crate) fn write_meta(name: &str, value: &str, dst: &mut BytesMut) {
+    let base = name.split(';').next().unwrap_or_default();
     dst.put_slice(base.as_bytes());
     dst.put_u8(b':');
-    dst.put_slice(&h.name.as_bytes()[base.len()..]);
+    dst.put_slice(&name.as_bytes()[base.len()..]);
     dst.put_u8(b' ');
-    escape_into(&h.value, dst);
+    escape_into(value, dst);
     dst.put_slice(b"\r\n");
 }
 
 /// Length of [`write_meta`] output.
-pub(crate) fn meta_len(h: &Header) -> usize {
-    h.name.len() + 2 + escaped_len(&h.value) + 2
+pub(crate) fn meta_len(name: &str, value: &str) -> usize {
+    name.len() + 2 + escaped_len(value) + 2
+}
+
+/// Checks that a header can be written as given: a meta-data header name is
+/// `[prefix "."] Name` with `;param=value` parameters and no line break; a content (MIME)
+/// header name is a token and its value has no line break other than MIME folding (CRLF
+/// followed by a space or tab). Meta-data values need no check: they are escaped.
+///
+/// # Errors
+/// [`CpimError::Unencodable`] naming the header and what is wrong.
+pub fn check_header(name: &str, value: &str, meta: bool) -> Result<(), CpimError> {
+    let bad = |reason: &'static str| {
+        Err(CpimError::Unencodable {
+            name: name.to_owned(),
+            reason,
+        })
+    };
+    let base = name.split(';').next().unwrap_or_default();
+    if meta {
+        if !is_header_name(base) || name.contains(['\r', '\n', ':']) {
+            return bad("not a header name");
+        }
+        return Ok(());
+    }
+    if !is_name(name) {
+        return bad("not a header name");
+    }
+    let bytes = value.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        let folded = *b == b'\r'
+            && bytes.get(i + 1) == Some(&b'\n')
+            && matches!(bytes.get(i + 2), Some(b' ' | b'\t'));
+        let after_cr = *b == b'\n'
+            && i > 0
+            && bytes[i - 1] == b'\r'
+            && matches!(bytes.get(i + 1), Some(b' ' | b'\t'));
+        if (*b == b'\r' || *b == b'\n') && !folded && !after_cr {
+            return bad("line break in value");
+        }
+    }
+    Ok(())
 }
 
 /// The escape sequence for `c`, if RFC 3862 §2.3.1 requires one.
@@ -253,7 +294,7 @@ mod tests {
         assert_eq!(h.param("LANG"), Some("fr"));
         assert_eq!(h.param("x"), Some("a;b c"));
         let mut b = BytesMut::new();
-        write_meta(&h, &mut b);
+        write_meta(&h.name, &h.value, &mut b);
         assert_eq!(
             &b[..],
             &br#"Subject:;lang=fr;x="a;b c" bonjour"#[..]

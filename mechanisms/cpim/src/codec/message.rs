@@ -1,8 +1,9 @@
 //! [`CpimMessage`]: decoding and encoding a message/cpim body (RFC 3862 §2).
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 
-use super::header::{meta_len, parse_meta_line, write_meta};
+use super::header::parse_meta_line;
+use super::parts::{HeaderRef, parts_len, write_parts};
 use super::{CodecLimits, CpimError, Header};
 
 /// A decoded message/cpim body: the bytes inside the outer envelope.
@@ -111,30 +112,24 @@ impl CpimMessage {
     /// Names are written as given; content header values must not contain line breaks other
     /// than MIME folding (CRLF followed by SP or HTAB).
     pub fn encode(&self, dst: &mut BytesMut) {
-        dst.reserve(self.encoded_len());
-        for h in &self.meta {
-            write_meta(h, dst);
-        }
-        dst.put_slice(b"\r\n");
-        for h in &self.content {
-            dst.put_slice(h.name.as_bytes());
-            dst.put_slice(b": ");
-            dst.put_slice(h.value.as_bytes());
-            dst.put_slice(b"\r\n");
-        }
-        dst.put_slice(b"\r\n");
-        dst.put_slice(&self.body);
+        write_parts(self.meta_refs(), self.content_refs(), &self.body, dst);
     }
 
     /// Exactly the number of bytes [`CpimMessage::encode`] appends.
     pub fn encoded_len(&self) -> usize {
-        let meta: usize = self.meta.iter().map(meta_len).sum();
-        let content: usize = self
-            .content
+        parts_len(self.meta_refs(), self.content_refs(), self.body.len())
+    }
+
+    pub(crate) fn meta_refs(&self) -> impl Iterator<Item = HeaderRef<'_>> + Clone {
+        self.meta
             .iter()
-            .map(|h| h.name.len() + h.value.len() + 4)
-            .sum();
-        meta + 2 + content + 2 + self.body.len()
+            .map(|h| (h.name.as_str(), h.value.as_str()))
+    }
+
+    pub(crate) fn content_refs(&self) -> impl Iterator<Item = HeaderRef<'_>> + Clone {
+        self.content
+            .iter()
+            .map(|h| (h.name.as_str(), h.value.as_str()))
     }
 
     /// The wire form as a new buffer.

@@ -40,6 +40,7 @@ mod frame;
 mod header;
 mod limits;
 mod message;
+mod parts;
 
 pub use accessors::Subject;
 pub use address::{Address, Namespace};
@@ -47,9 +48,10 @@ pub use datetime::format_date_time;
 pub use delivery::{DELIVERY_STATUS_TYPE, DeliveryStatus};
 pub use error::{CpimError, FrameError};
 pub use frame::{FrameDecoder, encode_envelope, encode_frame};
-pub use header::Header;
+pub use header::{Header, check_header};
 pub use limits::{CodecLimits, DEFAULT_MAX_GARBAGE, DEFAULT_MAX_HEADER_BLOCK, DEFAULT_MAX_MESSAGE};
 pub use message::CpimMessage;
+pub use parts::{HeaderRef, encode_frame_parts};
 
 /// The media type of the outer envelope.
 pub const CPIM_TYPE: &str = "message/cpim";
