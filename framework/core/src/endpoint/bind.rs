@@ -25,7 +25,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::Inner;
 use crate::hub::{InboundItem, Shared};
-use crate::mechanism::SessionKey;
+use crate::mechanism::{MechanismSession, SessionKey};
 use crate::message::Message;
 use crate::transport::Transport;
 
@@ -43,8 +43,9 @@ pub(crate) struct PendingBind {
     pub(crate) inbound_rx: Option<mpsc::Receiver<InboundItem>>,
     pub(crate) bound: Option<Arc<Shared>>,
     pub(crate) waiter: Option<oneshot::Sender<Arc<Shared>>>,
-    /// `establish` has started for this entry (it no longer expires).
-    pub(crate) claimed: bool,
+    /// The session's mechanism state, opened at registration; `establish` takes it, after
+    /// which the entry no longer expires.
+    pub(crate) state: Option<Box<dyn MechanismSession>>,
 }
 
 impl PendingBind {

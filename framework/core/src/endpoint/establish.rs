@@ -9,7 +9,7 @@ use super::bind::PendingBind;
 use super::{Endpoint, Inner, literal_ip};
 use crate::error::SessionError;
 use crate::hub::{InboundItem, Shared};
-use crate::mechanism::SessionParams;
+use crate::mechanism::{MechanismSession, SessionParams};
 use crate::negotiate::comedia::Role;
 use crate::negotiate::{Answer, Selection};
 use crate::session::Session;
@@ -39,12 +39,14 @@ impl Endpoint {
             return Err(SessionError::HoldConn);
         }
         let inner = &self.inner;
-        let id = match selection.expected {
-            Some(id) if inner.claim(id) => id,
-            _ => {
+        let claimed = selection
+            .expected
+            .and_then(|id| inner.claim(id).map(|state| (id, state)));
+        let (id, state) = match claimed {
+            Some(claimed) => claimed,
+            None => {
                 let id = inner.expect(&selection);
-                inner.claim(id);
-                id
+                (id, inner.claim(id).ok_or(SessionError::Closed)?)
             }
         };
         let mut guard = PendingGuard {
@@ -68,13 +70,8 @@ impl Endpoint {
             guard.armed = false;
         }
         drop(guard);
-        let params = SessionParams {
-            local: selection.local.clone(),
-            remote: selection.remote.clone(),
-            limits: inner.negotiator.limits().clone(),
-        };
-        let state = selection.mechanism.open(&params);
-        Ok(Session::new(state, binding, &selection, params.limits))
+        let limits = inner.negotiator.limits().clone();
+        Ok(Session::new(state, binding, &selection, limits))
     }
 
     /// Registers the selections of `answer` as expected sessions, so frames that arrive before
@@ -126,7 +123,8 @@ impl Inner {
             remote: sel.remote.clone(),
             limits: limits.clone(),
         };
-        let key = sel.mechanism.open(&params).key();
+        let state = sel.mechanism.open(&params);
+        let key = state.key();
         let (tx, rx) = mpsc::channel(limits.session_queue.max(1));
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         self.pending
@@ -145,7 +143,7 @@ impl Inner {
                 inbound_rx: Some(rx),
                 bound: None,
                 waiter: None,
-                claimed: false,
+                state: Some(state),
             });
         self.claim_early(id);
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
@@ -159,7 +157,7 @@ impl Inner {
                         .lock()
                         .expect("pending lock")
                         .iter()
-                        .any(|p| p.id == id && !p.claimed);
+                        .any(|p| p.id == id && p.state.is_some());
                     if unclaimed {
                         inner.drop_pending(id);
                     }
@@ -169,15 +167,10 @@ impl Inner {
         id
     }
 
-    fn claim(&self, id: u64) -> bool {
+    /// Starts establishing entry `id`: takes its mechanism state (so it no longer expires).
+    fn claim(&self, id: u64) -> Option<Box<dyn MechanismSession>> {
         let mut pending = self.pending.lock().expect("pending lock");
-        match pending.iter_mut().find(|p| p.id == id && !p.claimed) {
-            Some(p) => {
-                p.claimed = true;
-                true
-            }
-            None => false,
-        }
+        pending.iter_mut().find(|p| p.id == id)?.state.take()
     }
 
     /// Takes a bound entry out of the table.
