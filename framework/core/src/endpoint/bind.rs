@@ -37,7 +37,7 @@ pub(crate) struct PendingBind {
     pub(crate) remote_media: MediaDescription,
     pub(crate) remote_ip: Option<IpAddr>,
     pub(crate) mode: ConnectionMode,
-    /// Waiting for a connection of its own (passive or both, not yet bound).
+    /// Negotiated to accept (passive or both): may be bound by an accepted connection.
     pub(crate) passive: bool,
     pub(crate) inbound_tx: mpsc::Sender<InboundItem>,
     pub(crate) inbound_rx: Option<mpsc::Receiver<InboundItem>>,
@@ -83,7 +83,6 @@ impl Inner {
         }
         conn.ever_bound.store(true, Ordering::Release);
         entry.bound = Some(conn.clone());
-        entry.passive = false;
         if let Some(w) = entry.waiter.take() {
             let _ = w.send(conn.clone());
         }
@@ -137,7 +136,11 @@ impl Inner {
         let mut pending = self.pending.lock().expect("pending lock");
         let mut new_taken = false;
         for entry in pending.iter_mut() {
-            if !(entry.passive && entry.fits(conn) && entry.ip_matches(conn)) {
+            if !(entry.passive
+                && entry.bound.is_none()
+                && entry.fits(conn)
+                && entry.ip_matches(conn))
+            {
                 continue;
             }
             match entry.mode {
@@ -156,7 +159,7 @@ impl Inner {
         let mut pending = self.pending.lock().expect("pending lock");
         let waiting_new = pending
             .iter()
-            .filter(|p| p.passive && p.mode == ConnectionMode::New)
+            .filter(|p| p.passive && p.bound.is_none() && p.mode == ConnectionMode::New)
             .count();
         let Some(entry) = pending.iter_mut().find(|p| p.id == id && p.bound.is_none()) else {
             return;

@@ -79,21 +79,34 @@ impl Shared {
         message: Message,
         grace: Duration,
     ) {
-        let evicted = {
+        let (was_empty, evicted) = {
             let mut early = self.early.lock().expect("early lock");
+            let was_empty = early.is_empty();
             early.push_back((Instant::now(), key, message));
-            early.len() > EARLY_FRAMES_MAX && early.pop_front().is_some()
+            (
+                was_empty,
+                early.len() > EARLY_FRAMES_MAX && early.pop_front().is_some(),
+            )
         };
         if evicted {
             self.count_unknown(1);
         }
-        let conn = Arc::downgrade(self);
-        tokio::spawn(async move {
-            tokio::time::sleep(grace).await;
-            if let Some(conn) = conn.upgrade() {
-                conn.expire_early(grace);
-            }
-        });
+        if was_empty {
+            // One expiry task per connection while frames are kept, not one per frame.
+            let weak = Arc::downgrade(self);
+            tokio::spawn(async move {
+                loop {
+                    let oldest = {
+                        let Some(conn) = weak.upgrade() else { return };
+                        conn.expire_early(grace);
+                        let early = conn.early.lock().expect("early lock");
+                        early.front().map(|(at, _, _)| *at)
+                    };
+                    let Some(oldest) = oldest else { return };
+                    tokio::time::sleep_until((oldest + grace).into()).await;
+                }
+            });
+        }
     }
 
     /// Discards (and counts) early frames older than `grace`.
