@@ -136,7 +136,7 @@ impl Endpoint {
                     .negotiator
                     .pair_for(m.proto.as_str())
                     .ok_or_else(|| NegotiationError::UnsupportedProto(m.proto.to_string()))?;
-                let port = self.inner.ensure_listener(&pair).await?;
+                let port = self.inner.ensure_listener(pair).await?;
                 local = local.with_port(pair.transport.name(), port);
             }
         }
@@ -159,7 +159,7 @@ impl Endpoint {
             };
             let role = answer_role(&Comedia::read(offer, m), opts.setup).role;
             if matches!(role, Role::Passive | Role::Both) && m.port != 0 {
-                let port = self.inner.ensure_listener(&pair).await?;
+                let port = self.inner.ensure_listener(pair).await?;
                 local = local.with_port(pair.transport.name(), port);
             }
         }

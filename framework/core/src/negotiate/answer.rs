@@ -209,7 +209,7 @@ impl Negotiator {
 
 #[allow(clippy::too_many_arguments)]
 fn selection(
-    pair: Pair,
+    pair: &Pair,
     index: usize,
     proto: &str,
     role: Role,
@@ -226,8 +226,8 @@ fn selection(
         local,
         remote,
         target,
-        mechanism: pair.mechanism,
-        transport: pair.transport,
+        mechanism: pair.mechanism.clone(),
+        transport: pair.transport.clone(),
         expected: None,
     })
 }

@@ -53,7 +53,7 @@ impl NegotiatorBuilder {
     /// Finishes.
     pub fn build(self) -> Negotiator {
         Negotiator {
-            mechanisms: self.mechanisms,
+            pairs: super::pairs(&self.mechanisms, &self.transports),
             transports: self.transports,
             limits: self.limits,
         }

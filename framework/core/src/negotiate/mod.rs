@@ -34,7 +34,8 @@ pub const ACTIVE_PORT: u16 = 9;
 /// ```
 #[derive(Clone)]
 pub struct Negotiator {
-    mechanisms: Vec<Arc<dyn SessionMechanism>>,
+    /// Every mechanism × transport pair, computed once when built.
+    pairs: Vec<Pair>,
     transports: Vec<Arc<dyn Transport>>,
     limits: Limits,
 }
@@ -63,7 +64,7 @@ impl Negotiator {
 
     /// Every proto token the registered plug-ins serve, mechanism by mechanism.
     pub fn protos(&self) -> Vec<ProtoToken> {
-        self.pairs().into_iter().map(|p| p.proto).collect()
+        self.pairs.iter().map(|p| p.proto.clone()).collect()
     }
 
     /// The limits sessions negotiated here will use.
@@ -78,23 +79,27 @@ impl Negotiator {
             .find(|t| t.name().eq_ignore_ascii_case(name))
     }
 
-    pub(crate) fn pairs(&self) -> Vec<Pair> {
-        let mut out = Vec::new();
-        for m in &self.mechanisms {
-            for t in &self.transports {
-                if let Ok(proto) = m.proto(t.name()) {
-                    out.push(Pair {
-                        proto,
-                        mechanism: m.clone(),
-                        transport: t.clone(),
-                    });
-                }
+    pub(crate) fn pair_for(&self, proto: &str) -> Option<&Pair> {
+        self.pairs.iter().find(|p| p.proto == *proto)
+    }
+}
+
+/// Every pair a mechanism and a transport form (when the mechanism names a valid token).
+pub(crate) fn pairs(
+    mechanisms: &[Arc<dyn SessionMechanism>],
+    transports: &[Arc<dyn Transport>],
+) -> Vec<Pair> {
+    let mut out = Vec::new();
+    for m in mechanisms {
+        for t in transports {
+            if let Ok(proto) = m.proto(t.name()) {
+                out.push(Pair {
+                    proto,
+                    mechanism: m.clone(),
+                    transport: t.clone(),
+                });
             }
         }
-        out
     }
-
-    pub(crate) fn pair_for(&self, proto: &str) -> Option<Pair> {
-        self.pairs().into_iter().find(|p| p.proto == *proto)
-    }
+    out
 }
