@@ -4,14 +4,8 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 /// The founding offer of draft-campbell-simple-im-sessions-00 §5, as a full description.
-const FOUNDING_OFFER: &str = "v=0\r\n\
-o=alice 2890844526 2890844526 IN IP4 alice.example.com\r\n\
-s=-\r\n\
-c=IN IP4 alice.example.com\r\n\
-t=0 0\r\n\
-m=message 7394 cpim/tcp text/plain\r\n\
-a=direction:both\r\n\
-a=uri:im:2s93i9@alice.example.com\r\n";
+const FOUNDING_OFFER: &str =
+    include_str!("../../../conformance/vectors/sdp/im-sessions-5-offer.sdp");
 
 fn imsession(args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_imsession"))

@@ -40,25 +40,28 @@ async fn delivery_reports_when_the_sender_asks() {
     for i in 0..3 {
         a.send(Message::text(format!("m{i}"))).await.unwrap();
     }
-    // Bob reads (which sends the confirmations); alice polls her stream to process them.
+    // Bob reads (which queues the confirmations), then writes; alice's stream processes the
+    // reports, which arrive before bob's message, and yields only the message.
     for _ in 0..3 {
         b.next().await.unwrap().unwrap();
     }
-    b.flush().await.unwrap();
-    let poll = tokio::spawn(async move {
-        while let Some(item) = a.next().await {
-            item.unwrap();
-        }
-    });
+    let mut bob_reports = b.deliveries().unwrap();
+    b.send(Message::text("no report for this")).await.unwrap();
+    let m = a.next().await.unwrap().unwrap();
+    assert_eq!(m.body_text(), Some("no report for this"));
     for i in 1..=3 {
-        let ev = reports.recv().await.unwrap();
+        let ev = reports
+            .try_recv()
+            .expect("reports processed before the message");
         assert_eq!(ev.id, MessageId(i));
         assert_eq!(ev.status, DeliveryStatus::Delivered);
     }
-    // Alice did not list reports for herself... but bob did not ask: bob gets none.
-    let mut bob_reports = b.deliveries().unwrap();
-    b.send(Message::text("no report for this")).await.unwrap();
-    drop(b);
-    poll.await.unwrap();
-    assert!(bob_reports.try_recv().is_err());
+    // Bob did not list message/im-delivery-status, so alice must not confirm his message.
+    // Any confirmation would reach bob before this reply and land in his deliveries.
+    a.send(Message::text("reply")).await.unwrap();
+    assert_eq!(b.next().await.unwrap().unwrap().body_text(), Some("reply"));
+    assert!(
+        bob_reports.try_recv().is_err(),
+        "bob did not ask for reports"
+    );
 }

@@ -36,7 +36,7 @@ fn scripted_answer() -> SessionDescription {
 
 /// Alice offers; the scripted peer answers `a=setup:active` and connects.
 async fn scripted() -> (Endpoint, imsession::Session, TcpStream, String) {
-    let alice = Endpoint::new(negotiator(
+    let alice = Endpoint::new(negotiator_with(
         Limits::default().with_early_frame_grace(EARLY_GRACE),
     ));
     let pending = alice.offer(&[cpim_tcp()]).await.unwrap();
@@ -54,7 +54,7 @@ async fn scripted() -> (Endpoint, imsession::Session, TcpStream, String) {
 
 #[tokio::test]
 async fn frames_sent_before_our_side_has_the_answer_are_kept() {
-    let alice = Endpoint::new(negotiator(Limits::default()));
+    let alice = Endpoint::new(negotiator());
     let pending = alice.offer(&[cpim_tcp()]).await.unwrap();
     let m = &pending.sdp.media()[0];
     let alice_uri = m.uri().unwrap().to_owned();

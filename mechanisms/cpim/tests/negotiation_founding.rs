@@ -9,49 +9,19 @@ use imsession::{
     AnswerOptions, Dialect, LocalAddress, MediaOptions, MediaRange, Negotiator, ProtoToken, Role,
     SetupPreference,
 };
-use imsession_cpim::CpimMechanism;
-use imsession_tcp::TcpTransport;
+mod support;
+
+use support::{negotiator, parse};
 
 /// A's offer (im-sessions-00 §5), wrapped in the `v=`, `o=`, `s=`, `t=` lines SDP requires.
-const A_OFFER: &str = "v=0\r\n\
-o=alice 2890844526 2890844526 IN IP4 alice.example.com\r\n\
-s=-\r\n\
-c=IN IP4 alice.example.com\r\n\
-t=0 0\r\n\
-m=message 7394 cpim/tcp text/plain\r\n\
-a=direction:both\r\n\
-a=uri:im:2s93i9@alice.example.com\r\n";
+const A_OFFER: &str = include_str!("../../../conformance/vectors/sdp/im-sessions-5-offer.sdp");
 
 /// B's answer (im-sessions-00 §5), wrapped likewise; the media section is verbatim.
-const B_ANSWER: &str = "v=0\r\n\
-o=bob 2890844730 2890844730 IN IP4 bob.example.com\r\n\
-s=-\r\n\
-c=IN IP4 bob.example.com\r\n\
-t=0 0\r\n\
-m=message 8493 cpim/tcp text/plain text/html\r\n\
-a=direction:active\r\n\
-a=uri:im:849ro3@bob.example.com\r\n";
+const B_ANSWER: &str = include_str!("../../../conformance/vectors/sdp/im-sessions-5-answer.sdp");
 
 /// B's answer as cpimmsg-sessions-00 §4.3 writes it: only `text/plain`.
-const B_ANSWER_CPIMMSG: &str = "v=0\r\n\
-o=bob 2890844730 2890844730 IN IP4 bob.example.com\r\n\
-s=-\r\n\
-c=IN IP4 bob.example.com\r\n\
-t=0 0\r\n\
-m=message 8493 cpim/tcp text/plain\r\n\
-a=direction:active\r\n\
-a=uri:im:849ro3@bob.example.com\r\n";
-
-fn negotiator() -> Negotiator {
-    Negotiator::builder()
-        .mechanism(CpimMechanism::new())
-        .transport(TcpTransport::new())
-        .build()
-}
-
-fn parse(text: &str) -> SessionDescription {
-    SessionDescription::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
-}
+const B_ANSWER_CPIMMSG: &str =
+    include_str!("../../../conformance/vectors/sdp/cpimmsg-4.3-answer.sdp");
 
 fn range(text: &str) -> MediaRange {
     MediaRange::parse(text).unwrap()

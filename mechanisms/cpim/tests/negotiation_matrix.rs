@@ -10,21 +10,11 @@ use imsession::{
     AnswerOptions, Dialect, LocalAddress, MediaOptions, NegotiationError, Negotiator, PendingOffer,
     ProtoToken, Role, SetupPreference,
 };
-use imsession_cpim::CpimMechanism;
-use imsession_tcp::TcpTransport;
+mod support;
+
+use support::{complete_err, negotiator, parse};
 
 const LISTEN: u16 = 7394;
-
-fn negotiator() -> Negotiator {
-    Negotiator::builder()
-        .mechanism(CpimMechanism::new())
-        .transport(TcpTransport::new())
-        .build()
-}
-
-fn parse(text: &str) -> SessionDescription {
-    SessionDescription::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
-}
 
 fn local(host: &str) -> LocalAddress {
     LocalAddress::new(host).with_port("tcp", LISTEN)
@@ -204,10 +194,7 @@ fn rfc4145_legal_table_in_short() {
     ];
     for (o, a) in illegal {
         let pending = our_offer(&n, &attr("setup", Some(o)));
-        let err = n
-            .complete(&pending, &peer_sdp("b", 8493, &attr("setup", Some(a))))
-            .map(|_| ())
-            .unwrap_err();
+        let err = complete_err(&n, &pending, &peer_sdp("b", 8493, &attr("setup", Some(a))));
         assert_eq!(
             err.to_string(),
             format!("m-line 0: a=setup:{a} is not a legal answer to a=setup:{o}")
@@ -224,7 +211,7 @@ fn illegal_connection_answer_names_the_connection_values() {
         9,
         &["setup:active".into(), "connection:existing".into()],
     );
-    let err = n.complete(&pending, &answer).map(|_| ()).unwrap_err();
+    let err = complete_err(&n, &pending, &answer);
     let text = err.to_string();
     assert!(
         matches!(err, NegotiationError::IllegalSetup { .. }),
@@ -510,10 +497,7 @@ fn dialects_do_not_mix_in_answers() {
     let n = negotiator();
     // A legacy offer answered with a=setup only.
     let pending = our_offer(&n, &["direction:both".into()]);
-    let err = n
-        .complete(&pending, &peer_sdp("b", 9, &["setup:active".into()]))
-        .map(|_| ())
-        .unwrap_err();
+    let err = complete_err(&n, &pending, &peer_sdp("b", 9, &["setup:active".into()]));
     assert_eq!(
         err,
         NegotiationError::IllegalSetup {
@@ -524,10 +508,11 @@ fn dialects_do_not_mix_in_answers() {
     );
     // An RFC 4145 offer answered with a=direction only.
     let pending = our_offer(&n, &["setup:actpass".into()]);
-    let err = n
-        .complete(&pending, &peer_sdp("b", 9, &["direction:active".into()]))
-        .map(|_| ())
-        .unwrap_err();
+    let err = complete_err(
+        &n,
+        &pending,
+        &peer_sdp("b", 9, &["direction:active".into()]),
+    );
     assert_eq!(
         err,
         NegotiationError::IllegalSetup {

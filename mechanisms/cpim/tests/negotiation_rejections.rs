@@ -7,25 +7,15 @@ use imsession::{
     AnswerOptions, LocalAddress, MediaOptions, NegotiationError, Negotiator, PendingOffer,
     ProtoToken, Role,
 };
-use imsession_cpim::CpimMechanism;
-use imsession_tcp::TcpTransport;
+mod support;
+
+use support::{complete_err, negotiator, parse};
 
 const HEAD: &str = "v=0\r\no=alice 1 1 IN IP4 alice.example.com\r\ns=-\r\n\
 c=IN IP4 alice.example.com\r\nt=0 0\r\n";
 
 const CPIM_LINE: &str =
     "m=message 7394 cpim/tcp text/plain\r\na=setup:actpass\r\na=uri:im:ok@alice.example.com\r\n";
-
-fn negotiator() -> Negotiator {
-    Negotiator::builder()
-        .mechanism(CpimMechanism::new())
-        .transport(TcpTransport::new())
-        .build()
-}
-
-fn parse(text: &str) -> SessionDescription {
-    SessionDescription::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
-}
 
 fn offer(media: &[&str]) -> SessionDescription {
     parse(&format!("{HEAD}{}", media.concat()))
@@ -243,14 +233,12 @@ fn malformed_m_line_names_its_line_number() {
 fn answer_with_another_proto_is_proto_changed() {
     let n = negotiator();
     let pending = our_offer(&n, 1);
-    let err = n
-        .complete(
-            &pending,
-            &bob_answer(&["m=message 9 cpim/tls text/plain\r\na=setup:active\r\n\
+    let err = complete_err(
+        &n,
+        &pending,
+        &bob_answer(&["m=message 9 cpim/tls text/plain\r\na=setup:active\r\n\
                            a=uri:im:b@bob.example.com\r\n"]),
-        )
-        .map(|_| ())
-        .unwrap_err();
+    );
     assert_eq!(
         err,
         NegotiationError::ProtoChanged {
@@ -265,10 +253,11 @@ fn answer_with_another_proto_is_proto_changed() {
 fn answer_with_another_media_type_is_proto_changed() {
     let n = negotiator();
     let pending = our_offer(&n, 2);
-    let err = n
-        .complete(&pending, &bob_answer(&[BOB_OK, "m=audio 0 cpim/tcp 0\r\n"]))
-        .map(|_| ())
-        .unwrap_err();
+    let err = complete_err(
+        &n,
+        &pending,
+        &bob_answer(&[BOB_OK, "m=audio 0 cpim/tcp 0\r\n"]),
+    );
     assert!(
         matches!(err, NegotiationError::ProtoChanged { index: 1, .. }),
         "{err:?}"
@@ -279,10 +268,7 @@ fn answer_with_another_media_type_is_proto_changed() {
 fn answer_with_another_m_line_count_is_media_count() {
     let n = negotiator();
     let pending = our_offer(&n, 1);
-    let err = n
-        .complete(&pending, &bob_answer(&[BOB_OK, BOB_OK]))
-        .map(|_| ())
-        .unwrap_err();
+    let err = complete_err(&n, &pending, &bob_answer(&[BOB_OK, BOB_OK]));
     assert_eq!(
         err,
         NegotiationError::MediaCount {
@@ -292,10 +278,7 @@ fn answer_with_another_m_line_count_is_media_count() {
     );
 
     let pending = our_offer(&n, 2);
-    let err = n
-        .complete(&pending, &bob_answer(&[BOB_OK]))
-        .map(|_| ())
-        .unwrap_err();
+    let err = complete_err(&n, &pending, &bob_answer(&[BOB_OK]));
     assert_eq!(
         err,
         NegotiationError::MediaCount {
@@ -309,17 +292,15 @@ fn answer_with_another_m_line_count_is_media_count() {
 fn answer_with_an_illegal_setup_is_illegal_setup() {
     let n = negotiator();
     let pending = our_offer(&n, 2);
-    let err = n
-        .complete(
-            &pending,
-            &bob_answer(&[
-                BOB_OK,
-                "m=message 8493 cpim/tcp text/plain\r\na=setup:actpass\r\n\
+    let err = complete_err(
+        &n,
+        &pending,
+        &bob_answer(&[
+            BOB_OK,
+            "m=message 8493 cpim/tcp text/plain\r\na=setup:actpass\r\n\
                  a=uri:im:c@bob.example.com\r\n",
-            ]),
-        )
-        .map(|_| ())
-        .unwrap_err();
+        ]),
+    );
     assert_eq!(
         err,
         NegotiationError::IllegalSetup {
@@ -335,10 +316,7 @@ fn all_rejected_answer_is_all_rejected() {
     let n = negotiator();
     let pending = our_offer(&n, 2);
     let refused = "m=message 0 cpim/tcp text/plain\r\n";
-    let err = n
-        .complete(&pending, &bob_answer(&[refused, refused]))
-        .map(|_| ())
-        .unwrap_err();
+    let err = complete_err(&n, &pending, &bob_answer(&[refused, refused]));
     assert_eq!(err, NegotiationError::AllRejected);
 }
 
@@ -361,16 +339,14 @@ fn partly_rejected_answer_keeps_the_rest() {
 fn answer_without_uri_is_bad_media_with_its_index() {
     let n = negotiator();
     let pending = our_offer(&n, 2);
-    let err = n
-        .complete(
-            &pending,
-            &bob_answer(&[
-                BOB_OK,
-                "m=message 9 cpim/tcp text/plain\r\na=setup:active\r\n",
-            ]),
-        )
-        .map(|_| ())
-        .unwrap_err();
+    let err = complete_err(
+        &n,
+        &pending,
+        &bob_answer(&[
+            BOB_OK,
+            "m=message 9 cpim/tcp text/plain\r\na=setup:active\r\n",
+        ]),
+    );
     match err {
         NegotiationError::BadMedia { index, reason } => {
             assert_eq!(index, 1);
@@ -384,14 +360,12 @@ fn answer_without_uri_is_bad_media_with_its_index() {
 fn answer_without_text_plain_is_bad_media() {
     let n = negotiator();
     let pending = our_offer(&n, 1);
-    let err = n
-        .complete(
-            &pending,
-            &bob_answer(&["m=message 9 cpim/tcp text/html\r\na=setup:active\r\n\
+    let err = complete_err(
+        &n,
+        &pending,
+        &bob_answer(&["m=message 9 cpim/tcp text/html\r\na=setup:active\r\n\
                            a=uri:im:b@bob.example.com\r\n"]),
-        )
-        .map(|_| ())
-        .unwrap_err();
+    );
     assert!(
         matches!(&err, NegotiationError::BadMedia { index: 0, reason } if reason.contains("text/plain")),
         "{err:?}"
@@ -405,6 +379,6 @@ fn answer_without_connection_address_is_no_connection_address() {
     let answer = parse(&format!(
         "v=0\r\no=bob 2 2 IN IP4 bob.example.com\r\ns=-\r\nt=0 0\r\n{BOB_OK}"
     ));
-    let err = n.complete(&pending, &answer).map(|_| ()).unwrap_err();
+    let err = complete_err(&n, &pending, &answer);
     assert_eq!(err, NegotiationError::NoConnectionAddress { index: 0 });
 }

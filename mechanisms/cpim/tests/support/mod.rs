@@ -6,7 +6,18 @@ use imsession::{AnswerOptions, Endpoint, Limits, MediaOptions, Negotiator, Proto
 use imsession_cpim::CpimMechanism;
 use imsession_tcp::TcpTransport;
 
-pub fn negotiator(limits: Limits) -> Negotiator {
+/// cpim over TCP with default limits.
+pub fn negotiator() -> Negotiator {
+    negotiator_with(Limits::default())
+}
+
+/// Parses a description, showing it when it does not parse.
+pub fn parse(text: &str) -> imsession::sdp::SessionDescription {
+    imsession::sdp::SessionDescription::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+/// cpim over TCP with these limits.
+pub fn negotiator_with(limits: Limits) -> Negotiator {
     Negotiator::builder()
         .mechanism(CpimMechanism::new())
         .transport(TcpTransport::new())
@@ -15,10 +26,7 @@ pub fn negotiator(limits: Limits) -> Negotiator {
 }
 
 pub fn endpoints() -> (Endpoint, Endpoint) {
-    (
-        Endpoint::new(negotiator(Limits::default())),
-        Endpoint::new(negotiator(Limits::default())),
-    )
+    (Endpoint::new(negotiator()), Endpoint::new(negotiator()))
 }
 
 pub fn cpim_tcp() -> MediaOptions {
@@ -41,4 +49,16 @@ pub async fn pair(
         bob.establish(ans.selections[0].clone())
     );
     (a.unwrap(), b.unwrap())
+}
+
+/// The error `complete` returns for `answer`; fails the test if it completes.
+pub fn complete_err(
+    n: &Negotiator,
+    pending: &imsession::PendingOffer,
+    answer: &imsession::sdp::SessionDescription,
+) -> imsession::NegotiationError {
+    match n.complete(pending, answer) {
+        Ok(s) => panic!("completed unexpectedly: {s:?}"),
+        Err(e) => e,
+    }
 }

@@ -1,0 +1,96 @@
+//! [`Header`]: one header line, name with its parameters, value unescaped.
+
+/// One header line.
+///
+/// `name` is the header name as written before the colon followed by any `;param=value`
+/// parameters (for CPIM meta-data headers the parameters follow the colon on the wire,
+/// RFC 3862 §3.3: the line `Subject:;lang=fr Objet` has name `"Subject;lang=fr"` and value
+/// `"Objet"`). A namespace prefix is part of the name (`"MyFeatures.VitalMessageOption"`).
+/// `value` is unescaped; mechanisms escape it on the wire as their format requires.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Header {
+    /// Header name, with NS prefix and `;param=value` parameters.
+    pub name: String,
+    /// Header value, unescaped.
+    pub value: String,
+}
+
+impl Header {
+    /// Creates a header.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+
+    /// Whether the name without parameters equals `name`, ignoring ASCII case.
+    ///
+    /// (RFC 3862 says CPIM header names match exactly; this comparison is deliberately lenient.)
+    pub fn is(&self, name: &str) -> bool {
+        self.base_name().eq_ignore_ascii_case(name)
+    }
+
+    /// The name without parameters (NS prefix included).
+    pub fn base_name(&self) -> &str {
+        self.name.split(';').next().unwrap_or_default()
+    }
+
+    /// The namespace prefix of the name, if any (`"MyFeatures"` for `MyFeatures.Option`).
+    pub fn prefix(&self) -> Option<&str> {
+        self.base_name().split_once('.').map(|(p, _)| p)
+    }
+
+    /// The value of parameter `p` (ASCII case-insensitive name), surrounding double quotes
+    /// removed; escape sequences inside a quoted parameter are not undone.
+    pub fn param(&self, p: &str) -> Option<&str> {
+        self.params()
+            .find(|(n, _)| n.eq_ignore_ascii_case(p))
+            .map(|(_, v)| v)
+    }
+
+    /// All `(name, value)` parameters in order, values as returned by [`Header::param`].
+    pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
+        ParamIter {
+            rest: &self.name[self.base_name().len()..],
+        }
+    }
+}
+
+/// Iterates `;name=value` parameters, honouring quoted strings.
+struct ParamIter<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for ParamIter<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let body = self.rest.strip_prefix(';')?;
+        let end = param_end(body.as_bytes());
+        let (param, rest) = body.split_at(end);
+        self.rest = rest;
+        let (name, value) = param.split_once('=').unwrap_or((param, ""));
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        Some((name, value))
+    }
+}
+
+/// Length of a parameter up to (not including) the next unquoted `;`.
+fn param_end(b: &[u8]) -> usize {
+    let mut quoted = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if quoted => i += 1,
+            b'"' => quoted = !quoted,
+            b';' if !quoted => return i,
+            _ => {}
+        }
+        i += 1;
+    }
+    b.len()
+}
