@@ -121,12 +121,15 @@ fn run(cli: Cli) -> CliResult<()> {
     }
 }
 
-/// Runs `work` on a fresh multi-threaded runtime; leftover tasks get 200 ms to stop.
+/// Time leftover tasks (connection readers and writers) get to stop when a command ends.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(200);
+
+/// Runs `work` on a fresh multi-threaded runtime; leftover tasks get [`SHUTDOWN_GRACE`].
 fn block_on(work: impl Future<Output = CliResult<()>>) -> CliResult<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     let result = runtime.block_on(work);
-    runtime.shutdown_timeout(Duration::from_millis(200));
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
     result
 }

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use imsession::{AnswerOptions, Endpoint, MediaOptions};
+use imsession::{AnswerOptions, Endpoint};
 
-use crate::setup::{self, AnswerSetup, OfferSetup};
+use crate::setup::{self, AnswerSetup, MediaArgs, OfferSetup};
 use crate::{CliResult, chat, files};
 
 /// Default time to wait for the peer's SDP file, in seconds.
@@ -16,15 +16,8 @@ pub(crate) const DEFAULT_WAIT_SECS: u64 = 120;
 /// Options of `imsession offer`.
 #[derive(Debug, Args)]
 pub(crate) struct OfferArgs {
-    /// Proto token of the m-line.
-    #[arg(long, default_value = "cpim/tcp")]
-    proto: String,
-    /// MIME types we accept, comma- or space-separated.
-    #[arg(long, value_name = "TYPES", default_value = "text/plain")]
-    accept: String,
-    /// Who connects (holdconn is not supported here: it makes no connection).
-    #[arg(long, value_enum, default_value_t = OfferSetup::Actpass)]
-    setup: OfferSetup,
+    #[command(flatten)]
+    media: MediaArgs,
     /// Address literal to listen on and to advertise in c= and o= (so give one the peer
     /// can reach, not 0.0.0.0).
     #[arg(long, value_name = "HOST", default_value = imsession::DEFAULT_LISTEN_HOST)]
@@ -68,13 +61,11 @@ pub(crate) struct AnswerArgs {
 
 /// Offers, waits for the answer, establishes and chats.
 pub(crate) async fn offer(args: OfferArgs) -> CliResult<()> {
-    if args.setup == OfferSetup::Holdconn {
+    if args.media.setup == OfferSetup::Holdconn {
         return Err("--setup holdconn makes no connection; use actpass, active or passive".into());
     }
     let negotiator = setup::negotiator();
-    let media = MediaOptions::new(setup::proto(&negotiator, &args.proto)?)
-        .accept(setup::accept_types(&args.accept)?)
-        .setup(args.setup.into());
+    let media = args.media.options(&negotiator)?;
     let endpoint = Endpoint::with_hosts(negotiator, args.listen.clone(), args.listen);
     let pending = endpoint.offer(&[media]).await?;
     match std::fs::remove_file(&args.answer_in) {

@@ -3,10 +3,10 @@
 use std::io::{Read, Write};
 
 use clap::{Args, Subcommand};
-use imsession::{AnswerOptions, MediaOptions, sdp::SessionDescription};
+use imsession::{AnswerOptions, sdp::SessionDescription};
 
 use crate::CliResult;
-use crate::setup::{self, AnswerSetup, DialectArg, OfferSetup};
+use crate::setup::{self, AnswerSetup, DialectArg, MediaArgs};
 
 /// Port advertised when the description says we would listen (nothing is bound).
 pub(crate) const DEFAULT_PORT: u16 = 7394;
@@ -30,15 +30,8 @@ pub(crate) enum SdpCommand {
 /// Options of `imsession sdp offer`.
 #[derive(Debug, Args)]
 pub(crate) struct OfferArgs {
-    /// Proto token of the m-line.
-    #[arg(long, default_value = "cpim/tcp")]
-    proto: String,
-    /// MIME types we accept, comma- or space-separated.
-    #[arg(long, value_name = "TYPES", default_value = "text/plain")]
-    accept: String,
-    /// Who connects.
-    #[arg(long, value_enum, default_value_t = OfferSetup::Actpass)]
-    setup: OfferSetup,
+    #[command(flatten)]
+    media: MediaArgs,
     /// Which COMEDIA attributes to write: RFC 4145 a=setup, or legacy a=direction.
     #[arg(long, value_enum, default_value_t = DialectArg::Setup)]
     dialect: DialectArg,
@@ -81,11 +74,11 @@ pub(crate) fn run(command: SdpCommand) -> CliResult<()> {
 }
 
 fn offer(args: &OfferArgs) -> CliResult<String> {
-    setup::check_offer_setup(args.setup, args.dialect)?;
+    setup::check_offer_setup(args.media.setup, args.dialect)?;
     let negotiator = setup::negotiator();
-    let media = MediaOptions::new(setup::proto(&negotiator, &args.proto)?)
-        .accept(setup::accept_types(&args.accept)?)
-        .setup(args.setup.into())
+    let media = args
+        .media
+        .options(&negotiator)?
         .dialect(args.dialect.into());
     let local = setup::advertised(&negotiator, &args.host, args.port);
     Ok(negotiator.offer(&[media], &local)?.sdp.to_string())

@@ -1,7 +1,7 @@
 //! Building the negotiator and turning command-line values into library options.
 
-use clap::ValueEnum;
-use imsession::{Dialect, LocalAddress, Negotiator, ProtoToken, SetupPreference};
+use clap::{Args, ValueEnum};
+use imsession::{Dialect, LocalAddress, MediaOptions, Negotiator, ProtoToken, SetupPreference};
 use imsession_cpim::CpimMechanism;
 use imsession_tcp::TcpTransport;
 use mime::Mime;
@@ -131,4 +131,27 @@ pub(crate) fn check_offer_setup(setup: OfferSetup, dialect: DialectArg) -> CliRe
         return Err("--setup holdconn needs --dialect setup (a=direction has no holdconn)".into());
     }
     Ok(())
+}
+
+/// The m-line options both `offer` commands take.
+#[derive(Debug, Args)]
+pub(crate) struct MediaArgs {
+    /// Proto token of the m-line.
+    #[arg(long, default_value = "cpim/tcp")]
+    pub(crate) proto: String,
+    /// MIME types we accept, comma- or space-separated.
+    #[arg(long, value_name = "TYPES", default_value = "text/plain")]
+    pub(crate) accept: String,
+    /// Who connects (`imsession offer` refuses holdconn: it makes no connection).
+    #[arg(long, value_enum, default_value_t = OfferSetup::Actpass)]
+    pub(crate) setup: OfferSetup,
+}
+
+impl MediaArgs {
+    /// The media options these arguments ask for.
+    pub(crate) fn options(&self, negotiator: &Negotiator) -> CliResult<MediaOptions> {
+        Ok(MediaOptions::new(proto(negotiator, &self.proto)?)
+            .accept(accept_types(&self.accept)?)
+            .setup(self.setup.into()))
+    }
 }

@@ -102,33 +102,34 @@ fn temp_dir(tag: &str) -> PathBuf {
     dir
 }
 
+/// Starts `imsession offer` and `imsession answer --setup answer_setup` in `dir`.
+fn spawn_pair(dir: &std::path::Path, answer_setup: &str) -> (Peer, Peer) {
+    let offer_args = [
+        "offer",
+        "--sdp-out",
+        "offer.sdp",
+        "--answer-in",
+        "answer.sdp",
+    ];
+    let answer_args = [
+        "answer",
+        "--offer-in",
+        "offer.sdp",
+        "--sdp-out",
+        "answer.sdp",
+        "--setup",
+        answer_setup,
+    ];
+    (
+        Peer::spawn("offerer", dir, &offer_args),
+        Peer::spawn("answerer", dir, &answer_args),
+    )
+}
+
 fn chat(tag: &str, answer_setup: &str) {
     let dir = temp_dir(tag);
     let deadline = Instant::now() + LIMIT;
-    let mut offerer = Peer::spawn(
-        "offerer",
-        &dir,
-        &[
-            "offer",
-            "--sdp-out",
-            "offer.sdp",
-            "--answer-in",
-            "answer.sdp",
-        ],
-    );
-    let mut answerer = Peer::spawn(
-        "answerer",
-        &dir,
-        &[
-            "answer",
-            "--offer-in",
-            "offer.sdp",
-            "--sdp-out",
-            "answer.sdp",
-            "--setup",
-            answer_setup,
-        ],
-    );
+    let (mut offerer, mut answerer) = spawn_pair(&dir, answer_setup);
     offerer.say("hello from the offerer");
     answerer.say("hello from the answerer");
     let got_answerer = offerer.expect_line("< hello from the answerer", deadline);
@@ -166,30 +167,7 @@ fn two_processes_chat_offerer_connects() {
 fn one_sided(tag: &str, answer_setup: &str, offerer_speaks: bool) {
     let dir = temp_dir(tag);
     let deadline = Instant::now() + LIMIT;
-    let offerer = Peer::spawn(
-        "offerer",
-        &dir,
-        &[
-            "offer",
-            "--sdp-out",
-            "offer.sdp",
-            "--answer-in",
-            "answer.sdp",
-        ],
-    );
-    let answerer = Peer::spawn(
-        "answerer",
-        &dir,
-        &[
-            "answer",
-            "--offer-in",
-            "offer.sdp",
-            "--sdp-out",
-            "answer.sdp",
-            "--setup",
-            answer_setup,
-        ],
-    );
+    let (offerer, answerer) = spawn_pair(&dir, answer_setup);
     let (mut speaker, mut listener) = if offerer_speaks {
         (offerer, answerer)
     } else {
