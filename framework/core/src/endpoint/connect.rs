@@ -5,9 +5,10 @@ use std::sync::atomic::Ordering;
 
 use imsession_sdp::ConnectionMode;
 
-use super::{Inner, literal_ip};
+use super::Inner;
 use crate::error::{SessionError, TransportError};
 use crate::hub::Shared;
+use crate::negotiate::offer::literal_ip;
 use crate::negotiate::{Pair, Selection};
 
 impl Inner {

@@ -6,11 +6,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
 use super::bind::PendingBind;
-use super::{Endpoint, Inner, literal_ip};
+use super::{Endpoint, Inner};
 use crate::error::SessionError;
 use crate::hub::{InboundItem, Shared};
 use crate::mechanism::{MechanismSession, SessionParams};
 use crate::negotiate::comedia::Role;
+use crate::negotiate::offer::literal_ip;
 use crate::negotiate::{Answer, Selection};
 use crate::session::Session;
 

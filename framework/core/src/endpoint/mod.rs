@@ -8,7 +8,6 @@ mod establish;
 mod listen;
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -221,12 +220,4 @@ impl Inner {
             }
         });
     }
-}
-
-/// The IP of `host` when it is an address literal.
-pub(crate) fn literal_ip(host: &str) -> Option<IpAddr> {
-    host.trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse()
-        .ok()
 }

@@ -5,7 +5,7 @@
 mod answer;
 mod builder;
 pub mod comedia;
-mod offer;
+pub(crate) mod offer;
 mod options;
 mod selection;
 

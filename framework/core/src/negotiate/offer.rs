@@ -80,12 +80,16 @@ pub(crate) fn new_description(host: &str) -> SessionDescription {
 }
 
 pub(crate) fn connection_for(host: &str) -> Connection {
-    match host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<std::net::IpAddr>()
-    {
-        Ok(ip) => Connection::from_ip(ip),
-        Err(_) => Connection::ip4(host),
+    match literal_ip(host) {
+        Some(ip) => Connection::from_ip(ip),
+        None => Connection::ip4(host),
     }
+}
+
+/// The IP of `host` when it is an address literal (IPv6 with or without brackets).
+pub(crate) fn literal_ip(host: &str) -> Option<std::net::IpAddr> {
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
 }
