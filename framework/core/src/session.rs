@@ -82,12 +82,41 @@ impl std::fmt::Debug for Session {
 }
 
 /// A passive session's wait for its connection.
-struct Waiting {
+pub(crate) struct Waiting {
     waiter: oneshot::Receiver<Arc<Shared>>,
     deadline: Pin<Box<tokio::time::Sleep>>,
     timeout: std::time::Duration,
     endpoint: Weak<Inner>,
     id: u64,
+}
+
+impl Waiting {
+    /// Waits on `waiter` for the binding of pending entry `id`, for at most `timeout`.
+    pub(crate) fn new(
+        waiter: oneshot::Receiver<Arc<Shared>>,
+        endpoint: Weak<Inner>,
+        id: u64,
+        timeout: std::time::Duration,
+    ) -> Self {
+        let deadline = Box::pin(tokio::time::sleep(timeout));
+        Self {
+            waiter,
+            deadline,
+            timeout,
+            endpoint,
+            id,
+        }
+    }
+
+    /// Stops waiting: removes the pending entry and, if a binding raced in, its route.
+    fn release(mut self, key: &SessionKey) {
+        if let Some(ep) = self.endpoint.upgrade() {
+            ep.drop_pending(self.id);
+        }
+        if let Ok(conn) = self.waiter.try_recv() {
+            conn.unregister(key);
+        }
+    }
 }
 
 impl Session {
@@ -109,26 +138,7 @@ impl Session {
         };
         let (conn, inbound, waiting) = match binding {
             Binding::Bound(conn, inbound) => (Some(conn), inbound, None),
-            Binding::Waiting {
-                inbound,
-                waiter,
-                endpoint,
-                id,
-                timeout,
-            } => {
-                let deadline = Box::pin(tokio::time::sleep(timeout));
-                (
-                    None,
-                    inbound,
-                    Some(Waiting {
-                        waiter,
-                        deadline,
-                        timeout,
-                        endpoint,
-                        id,
-                    }),
-                )
-            }
+            Binding::Waiting(inbound, waiting) => (None, inbound, Some(waiting)),
         };
         let mut session = Self {
             key: state.key(),
@@ -178,15 +188,11 @@ impl Session {
                 Poll::Pending => return Poll::Pending,
             },
         };
-        let mut w = self.waiting.take().expect("checked above");
-        if let Some(ep) = w.endpoint.upgrade() {
-            ep.drop_pending(w.id);
-        }
+        let waiting = self.waiting.take().expect("checked above");
         if outcome.is_err() {
-            // Bound at the last moment: the route exists, so remove it.
-            if let Ok(conn) = w.waiter.try_recv() {
-                conn.unregister(&self.key);
-            }
+            waiting.release(&self.key);
+        } else if let Some(ep) = waiting.endpoint.upgrade() {
+            ep.drop_pending(waiting.id);
         }
         match outcome {
             Ok(conn) => {
@@ -427,13 +433,8 @@ impl Drop for Session {
         if let Some(conn) = &self.conn {
             conn.unregister(&self.key);
         }
-        if let Some(mut w) = self.waiting.take() {
-            if let Some(ep) = w.endpoint.upgrade() {
-                ep.drop_pending(w.id);
-            }
-            if let Ok(conn) = w.waiter.try_recv() {
-                conn.unregister(&self.key);
-            }
+        if let Some(waiting) = self.waiting.take() {
+            waiting.release(&self.key);
         }
     }
 }

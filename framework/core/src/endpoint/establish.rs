@@ -13,7 +13,7 @@ use crate::mechanism::{MechanismSession, SessionParams};
 use crate::negotiate::comedia::Role;
 use crate::negotiate::offer::literal_ip;
 use crate::negotiate::{Answer, Selection};
-use crate::session::Session;
+use crate::session::{Session, Waiting};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -66,7 +66,7 @@ impl Endpoint {
                 Binding::Bound(conn, inbound)
             }
         };
-        if matches!(binding, Binding::Waiting { .. }) {
+        if matches!(binding, Binding::Waiting(..)) {
             // The session removes the entry once bound, or when dropped.
             guard.armed = false;
         }
@@ -104,15 +104,9 @@ impl Drop for PendingGuard {
 pub(crate) enum Binding {
     /// On this connection, with this inbound queue.
     Bound(Arc<Shared>, mpsc::Receiver<InboundItem>),
-    /// Passive and not yet identified: frames queue on `inbound`; `waiter` yields the
-    /// connection when the session is bound.
-    Waiting {
-        inbound: mpsc::Receiver<InboundItem>,
-        waiter: oneshot::Receiver<Arc<Shared>>,
-        endpoint: std::sync::Weak<Inner>,
-        id: u64,
-        timeout: std::time::Duration,
-    },
+    /// Passive and not yet identified: frames queue on the receiver; the session is bound
+    /// when the [`Waiting`] yields its connection.
+    Waiting(mpsc::Receiver<InboundItem>, Waiting),
 }
 
 impl Inner {
@@ -256,13 +250,11 @@ impl Inner {
                 .ok_or(SessionError::Closed)?;
             entry.inbound_rx.take().ok_or(SessionError::Closed)?
         };
-        Ok(Binding::Waiting {
+        let timeout = self.negotiator.limits().bind_timeout;
+        Ok(Binding::Waiting(
             inbound,
-            waiter,
-            endpoint: Arc::downgrade(self),
-            id,
-            timeout: self.negotiator.limits().bind_timeout,
-        })
+            Waiting::new(waiter, Arc::downgrade(self), id, timeout),
+        ))
     }
 
     async fn wait_bound(
