@@ -68,8 +68,11 @@ async fn two_sessions_share_one_connection() {
     assert_eq!(bob.stats().unknown_session_frames, 0);
 }
 
+/// A full queue on one session makes the connection's reader wait (backpressure to the
+/// sender), so the other session's messages may wait too, but they are never reordered,
+/// corrupted or delivered to the wrong session.
 #[tokio::test]
-async fn a_slow_session_does_not_disturb_another() {
+async fn a_slow_session_neither_reorders_nor_corrupts_another() {
     let (alice, bob) = endpoints();
     let (mut a1, mut b1) = pair(&alice, &bob, cpim_tcp(), AnswerOptions::default()).await;
     let (mut a2, mut b2) = pair(&alice, &bob, cpim_tcp(), AnswerOptions::default()).await;
