@@ -217,18 +217,23 @@ impl Inner {
             return Ok(taken);
         }
         let conn = self.connect_shared(sel).await?;
-        let result = self
-            .bind_id(id, &conn)
-            .and_then(|()| self.take(id).ok_or(SessionError::Closed));
-        self.release_if_unused(&conn);
-        result
+        self.bind_connected(id, &conn)
     }
 
-    /// Closes a connection we opened (after the idle grace) if no session ended up on it.
-    fn release_if_unused(&self, conn: &Arc<Shared>) {
+    /// Binds entry `id` to a connection we opened (or share) and takes it; a connection no
+    /// session ended up on is closed after the idle grace.
+    fn bind_connected(
+        &self,
+        id: u64,
+        conn: &Arc<Shared>,
+    ) -> Result<(Arc<Shared>, mpsc::Receiver<InboundItem>), SessionError> {
+        let result = self
+            .bind_id(id, conn)
+            .and_then(|()| self.take(id).ok_or(SessionError::Closed));
         if conn.session_count() == 0 {
             self.schedule_idle_close(conn.clone());
         }
+        result
     }
 
     /// Binds at once when a rule allows; otherwise hands out a waiting binding.
@@ -283,11 +288,7 @@ impl Inner {
         };
         tokio::select! {
             connected = self.connect_shared(sel) => match connected {
-                Ok(conn) => {
-                    let result = self.bind_id(id, &conn).and_then(|()| self.take(id).ok_or(SessionError::Closed));
-                    self.release_if_unused(&conn);
-                    result
-                }
+                Ok(conn) => self.bind_connected(id, &conn),
                 Err(_) => self.wait_bound(id, waiter).await,
             },
             _ = &mut waiter => self.take(id).ok_or(SessionError::Closed),
