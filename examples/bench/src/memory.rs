@@ -1,0 +1,79 @@
+//! Memory per idle session, measured as the growth of the process's resident set (VmRSS)
+//! while `n` sessions are negotiated, established and each carries one hello, after one
+//! warm-up session has opened the connection and the runtimes. Both peers live in the
+//! process, so the growth is divided by `2 n` session ends. It runs in a fresh child process
+//! so that memory freed by earlier cases does not hide the growth.
+
+use crate::peers::run_pair;
+use crate::scale::{Layout, endpoints_for};
+use crate::sessions::{answer_sessions, endpoint, offer_sessions};
+use crate::wire::Wire;
+
+/// What one probe found.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct MemoryProbe {
+    /// Sessions added after the warm-up.
+    pub sessions: usize,
+    /// Resident set before, KiB.
+    pub rss_before_kib: u64,
+    /// Resident set after, KiB.
+    pub rss_after_kib: u64,
+}
+
+impl MemoryProbe {
+    /// Bytes of resident memory per session end (each session has one on each peer).
+    pub fn bytes_per_session_end(&self) -> f64 {
+        (self.rss_after_kib.saturating_sub(self.rss_before_kib) * 1024) as f64
+            / (2 * self.sessions) as f64
+    }
+}
+
+/// The process's resident set size in KiB, from `/proc/self/status`.
+///
+/// # Panics
+/// When `/proc/self/status` has no `VmRSS` line (not Linux).
+pub fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/self/status")
+}
+
+/// Measures `n` idle sessions laid out as `layout`, in this process.
+pub fn probe(layout: Layout, n: usize) -> MemoryProbe {
+    let (probe, ()) = run_pair(
+        |mut link| async move {
+            let ep = endpoint();
+            let warm = offer_sessions(&ep, Wire::Tcp, 1, &mut link).await;
+            link.rendezvous().await;
+            let rss_before_kib = rss_kib();
+            let sessions = offer_sessions(&ep, Wire::Tcp, n, &mut link).await;
+            link.rendezvous().await;
+            let rss_after_kib = rss_kib();
+            link.rendezvous().await;
+            drop((warm, sessions));
+            MemoryProbe {
+                sessions: n,
+                rss_before_kib,
+                rss_after_kib,
+            }
+        },
+        |mut link| async move {
+            let warm_ep = [endpoint()];
+            let warm = answer_sessions(&warm_ep, &mut link).await;
+            link.rendezvous().await;
+            let eps = match layout {
+                // The same endpoint as the warm-up, so the sessions share its connection.
+                Layout::SharedConnection => warm_ep.to_vec(),
+                Layout::OwnConnections => endpoints_for(layout, n),
+            };
+            let sessions = answer_sessions(&eps, &mut link).await;
+            link.rendezvous().await;
+            link.rendezvous().await;
+            drop((warm, sessions, eps));
+        },
+    );
+    probe
+}

@@ -1,0 +1,102 @@
+//! The targets, checked against a [`Report`].
+
+use crate::report::{Case, Report, TargetRow};
+use crate::scale::Layout;
+use crate::wire::Wire;
+
+/// Sessions on one connection that the scale and memory targets are stated for.
+pub const TARGET_SESSIONS: usize = 10_000;
+
+/// Most memory an idle session may take, bytes.
+pub const IDLE_SESSION_BYTES: f64 = 4096.0;
+
+/// Longest a negotiation of the founding offer may take, nanoseconds.
+pub const NEGOTIATION_NS: f64 = 20_000.0;
+
+/// Name of the negotiation micro-benchmark row.
+pub const NEGOTIATION_ROW: &str = "negotiate founding offer";
+
+fn at_least(name: &str, min: f64, value: Option<f64>) -> TargetRow {
+    TargetRow {
+        name: name.to_owned(),
+        target: format!(">= {min}"),
+        value,
+        met: value.map(|v| v >= min),
+    }
+}
+
+fn at_most(name: &str, max: f64, value: Option<f64>) -> TargetRow {
+    TargetRow {
+        name: name.to_owned(),
+        target: format!("<= {max}"),
+        value,
+        met: value.map(|v| v <= max),
+    }
+}
+
+fn throughput_ratio(report: &Report, wire: Wire, payload: usize) -> Option<f64> {
+    report
+        .throughput
+        .iter()
+        .find(|r| r.wire == wire && r.case == Case::Cpim && r.payload == payload)
+        .and_then(|r| r.ratio)
+}
+
+/// Checks every target that the report has the measurements for.
+pub fn check(report: &Report) -> Vec<TargetRow> {
+    let latency = report
+        .latency
+        .iter()
+        .find(|r| r.wire == Wire::Tcp && r.case == Case::Cpim)
+        .and_then(|r| r.ratio_p50);
+    let scale = report
+        .scale
+        .iter()
+        .find(|r| r.layout == Layout::SharedConnection && r.sessions == TARGET_SESSIONS)
+        .and_then(|r| r.ratio_to_single);
+    let memory = report
+        .memory
+        .iter()
+        .find(|r| r.layout == Layout::SharedConnection && r.sessions == TARGET_SESSIONS)
+        .map(|r| r.bytes_per_session_end);
+    let negotiation = report
+        .micro
+        .iter()
+        .find(|r| r.name == NEGOTIATION_ROW)
+        .map(|r| r.ns_per_op);
+    vec![
+        at_least(
+            "cpim/tcp msgs/s vs raw tcp, 1 KiB",
+            0.75,
+            throughput_ratio(report, Wire::Tcp, 1024),
+        ),
+        at_least(
+            "cpim/tcp msgs/s vs raw tcp, 64 B",
+            0.5,
+            throughput_ratio(report, Wire::Tcp, 64),
+        ),
+        at_least(
+            "cpim/tcp MB/s vs raw tcp, 4 MiB",
+            0.9,
+            throughput_ratio(report, Wire::Tcp, 4 << 20),
+        ),
+        at_least(
+            "cpim/tls MB/s vs raw tls, 4 MiB",
+            0.85,
+            throughput_ratio(report, Wire::Tls, 4 << 20),
+        ),
+        at_least(
+            "cpim/tls MB/s vs raw tls, 1 KiB",
+            0.7,
+            throughput_ratio(report, Wire::Tls, 1024),
+        ),
+        at_most("cpim/tcp latency p50 vs raw tcp", 1.15, latency),
+        at_least("10,000 sessions on one connection vs 1", 0.8, scale),
+        at_most(
+            "idle session, bytes (10,000 on one connection)",
+            IDLE_SESSION_BYTES,
+            memory,
+        ),
+        at_most("negotiate founding offer, ns", NEGOTIATION_NS, negotiation),
+    ]
+}

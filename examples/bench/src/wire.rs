@@ -1,0 +1,71 @@
+//! Which wire a case runs over, and the raw (framework-free) connection set-up of the
+//! baselines: plain TCP with `TCP_NODELAY`, or TLS 1.3 over it.
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::peers::Link;
+use crate::tls::{TlsPair, server_name};
+
+/// Loopback address every case uses.
+pub const LOOPBACK: &str = "127.0.0.1";
+
+/// The transport under a case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Wire {
+    /// Plain TCP.
+    Tcp,
+    /// TLS 1.3 (rustls, ring) over TCP.
+    Tls,
+}
+
+impl Wire {
+    /// The transport's name, as in proto tokens.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Tcp => "tcp",
+            Self::Tls => "tls",
+        }
+    }
+}
+
+/// A byte stream the baselines frame over.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// Peer A's end: listens on loopback, tells B the port, accepts (and runs the TLS server
+/// handshake for [`Wire::Tls`]).
+///
+/// # Panics
+/// On any I/O or handshake failure: a benchmark cannot go on without its connection.
+pub async fn raw_accept(wire: Wire, tls: &TlsPair, link: &mut Link) -> Box<dyn Io> {
+    let listener = TcpListener::bind((LOOPBACK, 0)).await.expect("bind");
+    let port = listener.local_addr().expect("local address").port();
+    link.send(vec![port.to_string()]).await;
+    let (tcp, _) = listener.accept().await.expect("accept");
+    tcp.set_nodelay(true).expect("TCP_NODELAY");
+    match wire {
+        Wire::Tcp => Box::new(tcp),
+        Wire::Tls => Box::new(tls.acceptor.accept(tcp).await.expect("TLS accept")),
+    }
+}
+
+/// Peer B's end: connects to the port A sent (and runs the TLS client handshake).
+///
+/// # Panics
+/// As [`raw_accept`].
+pub async fn raw_connect(wire: Wire, tls: &TlsPair, link: &mut Link) -> Box<dyn Io> {
+    let port: u16 = link.recv().await[0].parse().expect("port");
+    let tcp = TcpStream::connect((LOOPBACK, port)).await.expect("connect");
+    tcp.set_nodelay(true).expect("TCP_NODELAY");
+    match wire {
+        Wire::Tcp => Box::new(tcp),
+        Wire::Tls => Box::new(
+            tls.connector
+                .connect(server_name(), tcp)
+                .await
+                .expect("TLS connect"),
+        ),
+    }
+}
