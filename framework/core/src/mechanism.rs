@@ -84,6 +84,21 @@ pub trait MechanismSession: Send {
     /// [`SessionError::Encode`] when the message cannot be represented.
     fn encode(&mut self, message: Message, dst: &mut BytesMut) -> Result<MessageId, SessionError>;
 
+    /// Like [`MechanismSession::encode`], but the mechanism may leave the body out of `dst`
+    /// and return it: the framework then writes it right after `dst`'s bytes, from where it
+    /// is, without copying it. A mechanism whose frame ends with the body does this for
+    /// large bodies. The default copies, as `encode` does.
+    ///
+    /// # Errors
+    /// As [`MechanismSession::encode`].
+    fn encode_split(
+        &mut self,
+        message: Message,
+        dst: &mut BytesMut,
+    ) -> Result<(MessageId, Option<Bytes>), SessionError> {
+        self.encode(message, dst).map(|id| (id, None))
+    }
+
     /// Interprets a received frame. Frames to send in reply (delivery confirmations) are
     /// appended to `replies`.
     ///

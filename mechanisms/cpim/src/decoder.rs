@@ -2,9 +2,10 @@
 //! frames keyed by their `To`/`From` session identity.
 
 use bytes::{BufMut, Bytes, BytesMut};
-use imsession::{Frame, FrameDecoder, FrameError, Message, SessionKey};
+use imsession::{Frame, FrameDecoder, FrameError, Header, Message, SessionKey};
+use mime::Mime;
 
-use crate::codec::{self, CodecLimits, CpimMessage};
+use crate::codec::{self, CodecLimits, CpimMessage, address_uri};
 
 /// Separates the two URIs in a [`SessionKey`].
 const KEY_SEPARATOR: u8 = b'\n';
@@ -18,6 +19,15 @@ pub(crate) fn session_key(to: &str, from: &str) -> SessionKey {
     SessionKey(key.freeze())
 }
 
+/// Content types common enough to be recognised without parsing (and without allocating).
+static COMMON_TYPES: [Mime; 5] = [
+    mime::TEXT_PLAIN,
+    mime::TEXT_PLAIN_UTF_8,
+    mime::TEXT_HTML,
+    mime::APPLICATION_JSON,
+    mime::APPLICATION_OCTET_STREAM,
+];
+
 /// Decodes cpim frames from a connection.
 ///
 /// A frame whose envelope is sound but whose CPIM content is malformed, or lacks `To` or
@@ -28,6 +38,9 @@ pub struct CpimDecoder {
     frames: codec::FrameDecoder,
     limits: CodecLimits,
     skipped: u64,
+    /// The last frame's key and the raw `To` and `From` values it came from: consecutive
+    /// frames of one session share it instead of each parsing and allocating their own.
+    last: Option<(SessionKey, String, String)>,
 }
 
 impl CpimDecoder {
@@ -37,7 +50,35 @@ impl CpimDecoder {
             frames: codec::FrameDecoder::new(limits),
             limits,
             skipped: 0,
+            last: None,
         }
+    }
+
+    fn frame_of(&mut self, payload: Bytes) -> Option<Frame> {
+        let cpim = CpimMessage::decode(payload, &self.limits).ok()?;
+        let key = self.key(&cpim.meta)?;
+        Some(Frame {
+            key,
+            message: into_message(cpim)?,
+        })
+    }
+
+    /// The key of a frame with these metadata headers: its first `To` URI and its `From`
+    /// URI; `None` when either is missing or any `To` or the `From` is malformed.
+    fn key(&mut self, meta: &[Header]) -> Option<SessionKey> {
+        let mut tos = meta.iter().filter(|h| h.is("To"));
+        let to = &tos.next()?.value;
+        let from = &meta.iter().find(|h| h.is("From"))?.value;
+        let more_to = tos.try_fold((), |(), h| address_uri(&h.value).map(|_| ()));
+        more_to?;
+        if let Some((key, last_to, last_from)) = &self.last {
+            if last_to == to && last_from == from {
+                return Some(key.clone());
+            }
+        }
+        let key = session_key(address_uri(to)?, address_uri(from)?);
+        self.last = Some((key.clone(), to.clone(), from.clone()));
+        Some(key)
     }
 }
 
@@ -52,7 +93,7 @@ impl FrameDecoder for CpimDecoder {
                 return Ok(None);
             };
             let len = payload.len() as u64;
-            match to_frame(payload, &self.limits) {
+            match self.frame_of(payload) {
                 Some(frame) => return Ok(Some(frame)),
                 None => self.skipped += len,
             }
@@ -68,15 +109,12 @@ impl FrameDecoder for CpimDecoder {
     }
 }
 
-fn to_frame(payload: Bytes, limits: &CodecLimits) -> Option<Frame> {
-    let cpim = CpimMessage::decode(payload, limits).ok()?;
-    let to = cpim.to().ok()?.into_iter().next()?.uri;
-    let from = cpim.from().ok()??.uri;
-    let key = session_key(&to, &from);
-    Some(Frame {
-        key,
-        message: into_message(cpim)?,
-    })
+/// Parses a Content-Type value.
+fn content_type(value: &str) -> Option<Mime> {
+    if let Some(common) = COMMON_TYPES.iter().find(|m| m.as_ref() == value) {
+        return Some(common.clone());
+    }
+    value.parse().ok()
 }
 
 /// Converts a decoded CPIM message to the framework's [`Message`]; `None` when its
@@ -88,11 +126,73 @@ pub(crate) fn into_message(cpim: CpimMessage) -> Option<Message> {
         body,
     } = cpim;
     let at = content.iter().position(|h| h.is("Content-Type"))?;
-    let content_type = content.remove(at).value.trim().parse::<mime::Mime>().ok()?;
+    let content_type = content_type(content.remove(at).value.trim())?;
     Some(Message {
         content_type,
         headers: content,
         body,
         meta,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::encode_frame;
+
+    fn frame(to: &str, from: &str, content_type: &str) -> BytesMut {
+        let mut m = CpimMessage::new(content_type, "hi");
+        m.meta.push(Header::new("From", format!("Alice <{from}>")));
+        m.meta.push(Header::new("To", format!("<{to}>")));
+        let mut wire = BytesMut::new();
+        encode_frame(&m, &mut wire);
+        wire
+    }
+
+    #[test]
+    fn keys_are_to_then_from_and_shared_between_frames_of_one_session() {
+        let mut d = CpimDecoder::new(CodecLimits::default());
+        let mut wire = frame("im:b@y", "im:a@x", "text/plain");
+        wire.extend_from_slice(&frame("im:b@y", "im:a@x", "text/plain"));
+        wire.extend_from_slice(&frame("im:b@y", "im:c@z", "text/plain"));
+        let f1 = d.decode(&mut wire).unwrap().unwrap();
+        let f2 = d.decode(&mut wire).unwrap().unwrap();
+        let f3 = d.decode(&mut wire).unwrap().unwrap();
+        assert_eq!(f1.key, session_key("im:b@y", "im:a@x"));
+        assert_eq!(
+            f1.key.0.as_ptr(),
+            f2.key.0.as_ptr(),
+            "one key for one session"
+        );
+        assert_eq!(f3.key, session_key("im:b@y", "im:c@z"));
+    }
+
+    #[test]
+    fn a_malformed_address_skips_the_frame() {
+        let mut d = CpimDecoder::new(CodecLimits::default());
+        let mut wire = frame("not a uri", "im:a@x", "text/plain");
+        let skipped = wire.len();
+        wire.extend_from_slice(&frame("im:b@y", "im:a@x", "text/plain"));
+        let f = d.decode(&mut wire).unwrap().unwrap();
+        assert_eq!(f.key, session_key("im:b@y", "im:a@x"));
+        assert!(d.discarded_bytes() > 0 && d.discarded_bytes() < skipped as u64);
+    }
+
+    #[test]
+    fn common_and_other_content_types_parse_alike() {
+        for t in [
+            "text/plain",
+            "text/plain; charset=utf-8",
+            "text/html",
+            "Text/Plain",
+            "image/png",
+        ] {
+            let mut d = CpimDecoder::new(CodecLimits::default());
+            let f = d
+                .decode(&mut frame("im:b@y", "im:a@x", t))
+                .unwrap()
+                .unwrap();
+            assert_eq!(f.message.content_type, t.parse::<Mime>().unwrap(), "{t}");
+        }
+    }
 }

@@ -25,4 +25,4 @@ mod session;
 
 pub use decoder::CpimDecoder;
 pub use mechanism::{CpimMechanism, NAME, URI_RANDOM_LEN};
-pub use session::{CpimSession, OWNED_HEADERS};
+pub use session::{CpimSession, OWNED_HEADERS, SPLIT_BODY_MIN};

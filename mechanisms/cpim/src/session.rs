@@ -1,7 +1,7 @@
 //! [`CpimSession`]: per-session cpim state: `To`/`From`, `MsgID` numbering, delivery
 //! confirmations (cpimmsg-sessions-00 §5, §6.3).
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use imsession::{
     DeliveryEvent, DeliveryStatus as Outcome, Header, Inbound, MechanismSession, MediaRange,
     Message, MessageId, SessionError, SessionKey, SessionParams,
@@ -15,6 +15,11 @@ use crate::decoder::session_key;
 /// Metadata headers the session writes itself; the application's values for them are
 /// replaced.
 pub const OWNED_HEADERS: &[&str] = &["From", "To", "MsgID"];
+
+/// Bodies of at least this many bytes are not copied into their frame:
+/// [`MechanismSession::encode_split`] hands them to the connection's writer as they are
+/// (a cpim frame ends with its body). Below it, one contiguous frame is cheaper to write.
+pub const SPLIT_BODY_MIN: usize = 16 * 1024;
 
 /// Per-session state of the cpim mechanism.
 #[derive(Debug)]
@@ -47,13 +52,15 @@ impl CpimSession {
     }
 
     /// Appends one frame with the session's `From`, `To` and next `MsgID`, then `meta`,
-    /// `Content-Type: content_type`, `content`, and `body`. No allocation once warmed up.
+    /// `Content-Type: content_type`, `content`, and `body` (only its length when `split`:
+    /// the caller sends the body after). No allocation once warmed up.
     fn write_frame<'a>(
         &mut self,
         meta: impl Iterator<Item = HeaderRef<'a>> + Clone,
         content_type: &str,
         content: impl Iterator<Item = HeaderRef<'a>> + Clone,
         body: &[u8],
+        split: bool,
         dst: &mut BytesMut,
     ) -> MessageId {
         let id = self.next_id;
@@ -66,31 +73,22 @@ impl CpimSession {
             ("MsgID", self.id_text.as_str()),
         ];
         let content = std::iter::once(("Content-Type", content_type)).chain(content.map(shorten));
-        codec::encode_frame_parts(own.into_iter().chain(meta.map(shorten)), content, body, dst);
+        let meta = own.into_iter().chain(meta.map(shorten));
+        if split {
+            codec::encode_frame_head(meta, content, body.len(), dst);
+        } else {
+            codec::encode_frame_parts(meta, content, body, dst);
+        }
         MessageId(id)
     }
-}
 
-/// Narrows a header reference's lifetime, so borrowed parts of different lifetimes chain.
-fn shorten<'s, 'a: 's>(h: HeaderRef<'a>) -> HeaderRef<'s> {
-    h
-}
-
-fn owned(h: &Header) -> bool {
-    OWNED_HEADERS.iter().any(|o| h.is(o))
-}
-
-fn encode_error(e: codec::CpimError) -> SessionError {
-    SessionError::Encode(e.to_string())
-}
-
-impl MechanismSession for CpimSession {
-    fn key(&self) -> SessionKey {
-        // Inbound frames are addressed To our URI, From the peer's.
-        session_key(&self.local, &self.remote)
-    }
-
-    fn encode(&mut self, message: Message, dst: &mut BytesMut) -> Result<MessageId, SessionError> {
+    /// Checks `message` and appends its frame, the body left out when `split`.
+    fn encode_message(
+        &mut self,
+        message: &Message,
+        split: bool,
+        dst: &mut BytesMut,
+    ) -> Result<MessageId, SessionError> {
         for h in &message.meta {
             codec::check_header(&h.name, &h.value, true).map_err(encode_error)?;
         }
@@ -116,8 +114,43 @@ impl MechanismSession for CpimSession {
             message.content_type.as_ref(),
             content,
             &message.body,
+            split,
             dst,
         ))
+    }
+}
+
+/// Narrows a header reference's lifetime, so borrowed parts of different lifetimes chain.
+fn shorten<'s, 'a: 's>(h: HeaderRef<'a>) -> HeaderRef<'s> {
+    h
+}
+
+fn owned(h: &Header) -> bool {
+    OWNED_HEADERS.iter().any(|o| h.is(o))
+}
+
+fn encode_error(e: codec::CpimError) -> SessionError {
+    SessionError::Encode(e.to_string())
+}
+
+impl MechanismSession for CpimSession {
+    fn key(&self) -> SessionKey {
+        // Inbound frames are addressed To our URI, From the peer's.
+        session_key(&self.local, &self.remote)
+    }
+
+    fn encode(&mut self, message: Message, dst: &mut BytesMut) -> Result<MessageId, SessionError> {
+        self.encode_message(&message, false, dst)
+    }
+
+    fn encode_split(
+        &mut self,
+        message: Message,
+        dst: &mut BytesMut,
+    ) -> Result<(MessageId, Option<Bytes>), SessionError> {
+        let split = message.body.len() >= SPLIT_BODY_MIN;
+        let id = self.encode_message(&message, split, dst)?;
+        Ok((id, split.then_some(message.body)))
     }
 
     fn receive(&mut self, frame: Message, replies: &mut BytesMut) -> Result<Inbound, SessionError> {
@@ -158,7 +191,14 @@ impl MechanismSession for CpimSession {
                 let mut body = BytesMut::new();
                 report.encode(&mut body);
                 let none = std::iter::empty();
-                self.write_frame(none.clone(), DELIVERY_STATUS_TYPE, none, &body, replies);
+                self.write_frame(
+                    none.clone(),
+                    DELIVERY_STATUS_TYPE,
+                    none,
+                    &body,
+                    false,
+                    replies,
+                );
             }
         }
         Ok(Inbound::Message(frame))
@@ -209,6 +249,31 @@ mod tests {
         assert_eq!(first.msg_id(), Some("1"));
         assert_eq!(first.subjects()[0].text, "a\tb");
         assert_eq!(decode(&mut wire).msg_id(), Some("2"));
+    }
+
+    #[test]
+    fn a_large_body_is_split_off_and_the_frame_is_the_same() {
+        let body = bytes::Bytes::from(vec![b'z'; SPLIT_BODY_MIN]);
+        let m = Message::new(mime::TEXT_PLAIN, body.clone());
+        let mut whole = BytesMut::new();
+        session().encode(m.clone(), &mut whole).unwrap();
+        let mut head = BytesMut::new();
+        let (id, split) = session().encode_split(m, &mut head).unwrap();
+        assert_eq!(id, MessageId(1));
+        let split = split.expect("body left out");
+        assert_eq!(split.as_ptr(), body.as_ptr(), "not copied");
+        head.extend_from_slice(&split);
+        assert_eq!(head, whole);
+        let small = Message::text("small");
+        let mut frame = BytesMut::new();
+        assert!(
+            session()
+                .encode_split(small, &mut frame)
+                .unwrap()
+                .1
+                .is_none()
+        );
+        assert!(frame.ends_with(b"small"));
     }
 
     #[test]

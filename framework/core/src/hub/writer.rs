@@ -12,6 +12,8 @@ pub(crate) const WRITE_BUFFER: usize = 64 * 1024;
 pub(crate) enum WriteCmd {
     /// Write one encoded frame.
     Frame(Bytes),
+    /// Write one frame given as its head and its body, the body uncopied.
+    Split(Bytes, Bytes),
     /// Flush, then say so.
     Flush(oneshot::Sender<bool>),
     /// Flush and shut down the write side.
@@ -29,6 +31,11 @@ pub(crate) async fn write_loop<W: AsyncWrite + Unpin>(
         loop {
             match cmd {
                 WriteCmd::Frame(b) => w.write_all(&b).await?,
+                // A body of at least WRITE_BUFFER bytes goes to the transport directly.
+                WriteCmd::Split(head, body) => {
+                    w.write_all(&head).await?;
+                    w.write_all(&body).await?;
+                }
                 WriteCmd::Flush(ack) => acks.push(ack),
                 WriteCmd::Close => {
                     w.flush().await?;

@@ -89,6 +89,12 @@ impl fmt::Display for Namespace {
     }
 }
 
+/// The URI of an address header value, borrowed: `Some` exactly when [`Address::parse`]
+/// succeeds, without building the [`Address`].
+pub(crate) fn address_uri(value: &str) -> Option<&str> {
+    split_angle(value).map(|(_, uri)| uri)
+}
+
 /// Splits `stuff <uri>` into `("stuff ", "uri")`; the URI must be non-empty, contain a colon
 /// (absolute URI) and no whitespace or angle brackets.
 fn split_angle(value: &str) -> Option<(&str, &str)> {

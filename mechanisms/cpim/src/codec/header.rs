@@ -76,8 +76,11 @@ pub(crate) fn parse_meta_line(raw: &[u8], line: usize, offset: usize) -> Result<
         line,
         name: name.to_owned(),
     })?;
+    let mut full_name = String::with_capacity(name.len() + params.len());
+    full_name.push_str(name);
+    full_name.push_str(params);
     Ok(Header {
-        name: format!("{name}{params}"),
+        name: full_name,
         value: value.into_owned(),
     })
 }
@@ -178,6 +181,11 @@ fn escape_of(c: char) -> Option<Cow<'static, str>> {
 /// Quotes are not escaped: whether a quote delimits a string cannot be known from an
 /// unescaped value.
 pub(crate) fn escape_into(value: &str, dst: &mut BytesMut) {
+    if !value.bytes().any(|b| b == b'\\' || is_ctl(b)) {
+        // The common case: nothing to escape, one copy.
+        dst.put_slice(value.as_bytes());
+        return;
+    }
     let mut start = 0;
     for (i, c) in value.char_indices() {
         if let Some(esc) = escape_of(c) {

@@ -43,6 +43,7 @@ mod message;
 mod parts;
 
 pub use accessors::Subject;
+pub(crate) use address::address_uri;
 pub use address::{Address, Namespace};
 pub use datetime::format_date_time;
 pub use delivery::{DELIVERY_STATUS_TYPE, DeliveryStatus};
@@ -51,7 +52,7 @@ pub use frame::{FrameDecoder, encode_envelope, encode_frame};
 pub use header::{Header, check_header};
 pub use limits::{CodecLimits, DEFAULT_MAX_GARBAGE, DEFAULT_MAX_HEADER_BLOCK, DEFAULT_MAX_MESSAGE};
 pub use message::CpimMessage;
-pub use parts::{HeaderRef, encode_frame_parts};
+pub use parts::{HeaderRef, encode_frame_head, encode_frame_parts};
 
 /// The media type of the outer envelope.
 pub const CPIM_TYPE: &str = "message/cpim";

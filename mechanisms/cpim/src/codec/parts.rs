@@ -32,6 +32,16 @@ pub(crate) fn write_parts<'a>(
     body: &[u8],
     dst: &mut BytesMut,
 ) {
+    write_headers(meta, content, dst);
+    dst.put_slice(body);
+}
+
+/// [`write_parts`] without the body.
+fn write_headers<'a>(
+    meta: impl Iterator<Item = HeaderRef<'a>>,
+    content: impl Iterator<Item = HeaderRef<'a>>,
+    dst: &mut BytesMut,
+) {
     for (name, value) in meta {
         write_meta(name, value, dst);
     }
@@ -43,7 +53,6 @@ pub(crate) fn write_parts<'a>(
         dst.put_slice(b"\r\n");
     }
     dst.put_slice(b"\r\n");
-    dst.put_slice(body);
 }
 
 /// Appends a whole frame, envelope included, built from borrowed parts. Produces the same
@@ -58,6 +67,20 @@ where
     dst.reserve(len + ENVELOPE_MAX);
     encode_envelope(len, dst);
     write_parts(meta, content, body, dst);
+}
+
+/// Appends a frame up to its body: the envelope, with a Content-Length that counts a body of
+/// `body_len` bytes, and the headers. The caller sends the body's bytes right after these, so
+/// a large body is written from where it is instead of being copied into the frame.
+pub fn encode_frame_head<'a, M, C>(meta: M, content: C, body_len: usize, dst: &mut BytesMut)
+where
+    M: Iterator<Item = HeaderRef<'a>> + Clone,
+    C: Iterator<Item = HeaderRef<'a>> + Clone,
+{
+    let len = parts_len(meta.clone(), content.clone(), body_len);
+    dst.reserve(len - body_len + ENVELOPE_MAX);
+    encode_envelope(len, dst);
+    write_headers(meta, content, dst);
 }
 
 #[cfg(test)]
@@ -78,5 +101,14 @@ mod tests {
         let mut parts = BytesMut::new();
         encode_frame_parts(msg.meta_refs(), msg.content_refs(), &msg.body, &mut parts);
         assert_eq!(whole, parts);
+        let mut head = BytesMut::new();
+        encode_frame_head(
+            msg.meta_refs(),
+            msg.content_refs(),
+            msg.body.len(),
+            &mut head,
+        );
+        head.extend_from_slice(&msg.body);
+        assert_eq!(whole, head);
     }
 }
