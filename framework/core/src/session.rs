@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, ready};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use futures::{Sink, Stream};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::PollSender;
@@ -66,8 +66,11 @@ pub struct Session {
     remote_max: Option<u64>,
     encode_buf: BytesMut,
     replies: BytesMut,
-    deliveries_tx: mpsc::Sender<DeliveryEvent>,
+    /// The delivery-event queue, opened on the first event or `deliveries()` call: most
+    /// sessions never get one, and an idle session should not carry its storage.
+    deliveries_tx: Option<mpsc::Sender<DeliveryEvent>>,
     deliveries_rx: Option<mpsc::Receiver<DeliveryEvent>>,
+    deliveries_taken: bool,
     dropped_deliveries: u64,
     last_id: Option<MessageId>,
     flush_ack: Option<oneshot::Receiver<bool>>,
@@ -126,7 +129,6 @@ impl Session {
         sel: &Selection,
         limits: Limits,
     ) -> Self {
-        let (deliveries_tx, deliveries_rx) = mpsc::channel(DELIVERY_QUEUE);
         let info = SessionInfo {
             proto: sel.proto.clone(),
             role: sel.role,
@@ -153,8 +155,9 @@ impl Session {
             remote_max: sel.remote.max_size,
             encode_buf: BytesMut::new(),
             replies: BytesMut::new(),
-            deliveries_tx,
-            deliveries_rx: Some(deliveries_rx),
+            deliveries_tx: None,
+            deliveries_rx: None,
+            deliveries_taken: false,
             dropped_deliveries: 0,
             last_id: None,
             flush_ack: None,
@@ -229,7 +232,21 @@ impl Session {
     /// Takes the receiver of delivery events (the peer's reports on messages we sent).
     /// Returns `None` after the first call.
     pub fn deliveries(&mut self) -> Option<mpsc::Receiver<DeliveryEvent>> {
+        if std::mem::replace(&mut self.deliveries_taken, true) {
+            return None;
+        }
+        self.open_deliveries();
         self.deliveries_rx.take()
+    }
+
+    /// The delivery-event queue's sender, opening the queue if needed.
+    fn open_deliveries(&mut self) -> &mpsc::Sender<DeliveryEvent> {
+        if self.deliveries_tx.is_none() {
+            let (tx, rx) = mpsc::channel(DELIVERY_QUEUE);
+            self.deliveries_rx = Some(rx);
+            self.deliveries_tx = Some(tx);
+        }
+        self.deliveries_tx.as_ref().expect("opened above")
     }
 
     /// Delivery events dropped because [`DELIVERY_QUEUE`] was full.
@@ -311,19 +328,21 @@ impl Session {
 
     /// Encodes and queues; the writer slot must be reserved.
     fn queue(&mut self, message: Message) -> Result<MessageId, SessionError> {
-        let id = self.state.encode(message, &mut self.encode_buf)?;
-        let frame = self.encode_buf.split().freeze();
+        let (id, body) = self.state.encode_split(message, &mut self.encode_buf)?;
+        let head = self.encode_buf.split().freeze();
+        let size = head.len() + body.as_ref().map_or(0, Bytes::len);
         let limit = self
             .size_limit()
             .saturating_add(self.limits.max_header_block);
-        if frame.len() > limit {
-            return Err(SessionError::TooLarge {
-                size: frame.len(),
-                limit,
-            });
+        if size > limit {
+            return Err(SessionError::TooLarge { size, limit });
         }
+        let cmd = match body {
+            Some(body) => WriteCmd::Split(head, body),
+            None => WriteCmd::Frame(head),
+        };
         self.writer()?
-            .send_item(WriteCmd::Frame(frame))
+            .send_item(cmd)
             .map_err(|_| SessionError::Closed)?;
         self.last_id = Some(id);
         Ok(id)
@@ -384,7 +403,7 @@ impl Stream for Session {
         loop {
             // Confirmations go out as soon as the writer has room; never block reading on it.
             let _ = this.poll_replies(cx);
-            let item = match ready!(this.inbound.poll_recv(cx)) {
+            let item = match ready!(this.inbound.poll_recv(cx)).map(|item| *item) {
                 Some(Ok(frame)) => frame,
                 Some(Err(e)) => return Poll::Ready(Some(Err(e))),
                 None => return Poll::Ready(None),
@@ -395,7 +414,7 @@ impl Stream for Session {
                     return Poll::Ready(Some(Ok(m)));
                 }
                 Ok(Inbound::Delivery(event)) => {
-                    if this.deliveries_tx.try_send(event).is_err() {
+                    if this.open_deliveries().try_send(event).is_err() {
                         this.dropped_deliveries += 1;
                     }
                 }

@@ -46,6 +46,17 @@ pub(crate) struct PendingBind {
     /// The session's mechanism state, opened at registration; `establish` takes it, after
     /// which the entry no longer expires.
     pub(crate) state: Option<Box<dyn MechanismSession>>,
+    /// The task that drops the entry if it is never claimed; aborted once it is claimed or
+    /// removed, so a session does not keep a sleeping task for the whole bind timeout.
+    pub(crate) expiry: Option<tokio::task::AbortHandle>,
+}
+
+impl Drop for PendingBind {
+    fn drop(&mut self) {
+        if let Some(expiry) = &self.expiry {
+            expiry.abort();
+        }
+    }
 }
 
 impl PendingBind {
@@ -121,7 +132,7 @@ impl Inner {
     /// Moves the frames kept on `conn` for `entry` into its queue, oldest first.
     fn queue_early(entry: &PendingBind, conn: &Shared) {
         for message in conn.take_early(&entry.key) {
-            if entry.inbound_tx.try_send(Ok(message)).is_ok() {
+            if entry.inbound_tx.try_send(Box::new(Ok(message))).is_ok() {
                 conn.frames_received.fetch_add(1, Ordering::Relaxed);
             } else {
                 conn.count_unknown(1);

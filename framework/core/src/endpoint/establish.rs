@@ -122,6 +122,25 @@ impl Inner {
         let key = state.key();
         let (tx, rx) = mpsc::channel(limits.session_queue.max(1));
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let expiry = tokio::runtime::Handle::try_current().ok().map(|rt| {
+            let weak = Arc::downgrade(self);
+            let timeout = limits.bind_timeout;
+            rt.spawn(async move {
+                tokio::time::sleep(timeout).await;
+                if let Some(inner) = weak.upgrade() {
+                    let unclaimed = inner
+                        .pending
+                        .lock()
+                        .expect("pending lock")
+                        .iter()
+                        .any(|p| p.id == id && p.state.is_some());
+                    if unclaimed {
+                        inner.drop_pending(id);
+                    }
+                }
+            })
+            .abort_handle()
+        });
         self.pending
             .lock()
             .expect("pending lock")
@@ -139,33 +158,20 @@ impl Inner {
                 bound: None,
                 waiter: None,
                 state: Some(state),
+                expiry,
             });
         self.claim_early(id);
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            let weak = Arc::downgrade(self);
-            let expiry = limits.bind_timeout;
-            rt.spawn(async move {
-                tokio::time::sleep(expiry).await;
-                if let Some(inner) = weak.upgrade() {
-                    let unclaimed = inner
-                        .pending
-                        .lock()
-                        .expect("pending lock")
-                        .iter()
-                        .any(|p| p.id == id && p.state.is_some());
-                    if unclaimed {
-                        inner.drop_pending(id);
-                    }
-                }
-            });
-        }
         id
     }
 
     /// Starts establishing entry `id`: takes its mechanism state (so it no longer expires).
     fn claim(&self, id: u64) -> Option<Box<dyn MechanismSession>> {
         let mut pending = self.pending.lock().expect("pending lock");
-        pending.iter_mut().find(|p| p.id == id)?.state.take()
+        let entry = pending.iter_mut().find(|p| p.id == id)?;
+        if let Some(expiry) = entry.expiry.take() {
+            expiry.abort();
+        }
+        entry.state.take()
     }
 
     /// Takes a bound entry out of the table.

@@ -85,7 +85,7 @@ async fn route(shared: &Arc<Shared>, frame: Frame) {
             }
         }
     };
-    if tx.send(Ok(message)).await.is_ok() {
+    if tx.send(Box::new(Ok(message))).await.is_ok() {
         shared.frames_received.fetch_add(1, Ordering::Relaxed);
     } else {
         shared.count_unknown(1);
