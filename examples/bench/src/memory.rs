@@ -2,12 +2,17 @@
 //! while `n` sessions are negotiated, established and each carries one hello, after one
 //! warm-up session has opened the connection and the runtimes. Both peers live in the
 //! process, so the growth is divided by `2 n` session ends. It runs in a fresh child process
-//! so that memory freed by earlier cases does not hide the growth.
+//! so that memory freed by earlier cases does not hide the growth, and negotiates in batches
+//! of [`BATCH`] so that the SDP texts of a batch, freed before the next, are not counted as
+//! session memory.
 
 use crate::peers::run_pair;
 use crate::scale::{Layout, endpoints_for};
 use crate::sessions::{answer_sessions, endpoint, offer_sessions};
 use crate::wire::Wire;
+
+/// Sessions negotiated at a time.
+pub const BATCH: usize = 100;
 
 /// What one probe found.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -49,7 +54,10 @@ pub fn probe(layout: Layout, n: usize) -> MemoryProbe {
             let warm = offer_sessions(&ep, Wire::Tcp, 1, &mut link).await;
             link.rendezvous().await;
             let rss_before_kib = rss_kib();
-            let sessions = offer_sessions(&ep, Wire::Tcp, n, &mut link).await;
+            let mut sessions = Vec::with_capacity(n);
+            for batch in batches(n) {
+                sessions.extend(offer_sessions(&ep, Wire::Tcp, batch, &mut link).await);
+            }
             link.rendezvous().await;
             let rss_after_kib = rss_kib();
             link.rendezvous().await;
@@ -69,11 +77,23 @@ pub fn probe(layout: Layout, n: usize) -> MemoryProbe {
                 Layout::SharedConnection => warm_ep.to_vec(),
                 Layout::OwnConnections => endpoints_for(layout, n),
             };
-            let sessions = answer_sessions(&eps, &mut link).await;
+            let mut sessions = Vec::with_capacity(n);
+            for (i, batch) in batches(n).enumerate() {
+                let eps = match layout {
+                    Layout::SharedConnection => &eps[..],
+                    Layout::OwnConnections => &eps[i * BATCH..i * BATCH + batch],
+                };
+                sessions.extend(answer_sessions(eps, &mut link).await);
+            }
             link.rendezvous().await;
             link.rendezvous().await;
             drop((warm, sessions, eps));
         },
     );
     probe
+}
+
+/// Sizes of the batches `n` sessions are negotiated in.
+fn batches(n: usize) -> impl Iterator<Item = usize> {
+    (0..n.div_ceil(BATCH)).map(move |i| BATCH.min(n - i * BATCH))
 }
