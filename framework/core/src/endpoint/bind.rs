@@ -108,8 +108,7 @@ impl Inner {
             if Self::bind_entry(entry, conn) {
                 return Some((entry.inbound_tx.clone(), message));
             }
-        } else if refuse_identity(&mut pending, conn, &key) {
-            conn.count_unknown(1);
+        } else if refuse_identity(&pending, conn, &key) {
             return None;
         }
         let grace = self.negotiator.limits().early_frame_grace;
@@ -225,9 +224,10 @@ impl Inner {
 /// the transport's identity check against that session's SDP (a TLS certificate that is not
 /// the one in `a=fingerprint`): the frame is refused, and the session's stream yields the
 /// transport's error naming what was expected and found. The session keeps waiting for a
-/// connection from its real peer. Returns whether such a session was found.
-fn refuse_identity(pending: &mut [PendingBind], conn: &Shared, key: &SessionKey) -> bool {
-    let Some(entry) = pending.iter_mut().find(|p| {
+/// connection from its real peer. The refused frame is counted as unknown. Returns whether
+/// such a session was found.
+fn refuse_identity(pending: &[PendingBind], conn: &Shared, key: &SessionKey) -> bool {
+    let Some(entry) = pending.iter().find(|p| {
         p.bound.is_none()
             && &p.key == key
             && conn.transport.eq_ignore_ascii_case(p.transport.name())
@@ -239,6 +239,7 @@ fn refuse_identity(pending: &mut [PendingBind], conn: &Shared, key: &SessionKey)
         return false;
     };
     tracing::warn!(peer = %conn.peer, "refused a session's frame: {e}");
+    conn.count_unknown(1);
     // A full queue already tells the session something; the refusal is still logged.
     let _ = entry
         .inbound_tx
