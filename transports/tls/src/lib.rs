@@ -1,6 +1,6 @@
 //! # imsession-tls
 //!
-//! The TLS transport for [imsession](imsession): the `tls` in `cpim/tls`. TLS 1.3 (and 1.2
+//! The TLS transport for [imsession]: the `tls` in `cpim/tls`. TLS 1.3 (and 1.2
 //! for interoperability) on rustls with the *ring* provider, layered over any stream
 //! transport — TCP today — as a decorator: [`TlsTransport::new`]`(inner, identity)`.
 //!

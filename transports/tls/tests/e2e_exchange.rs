@@ -91,3 +91,21 @@ async fn offerer_passive_answerer_connects() {
 async fn offerer_connects_answerer_passive() {
     exchange(SetupPreference::Active, Role::Active).await;
 }
+
+#[tokio::test]
+async fn endpoint_close_sends_close_notify_before_returning() {
+    let (alice, _) = endpoint();
+    let (bob, _) = endpoint();
+    let (mut a, mut b) = pair(&alice, &bob, cpim_tls(), AnswerOptions::default()).await;
+    a.send(Message::text("last")).await.unwrap();
+    drop(a);
+    // The session is gone but its connection lingers for reuse; an application about to exit
+    // closes the endpoint, which shuts every connection down cleanly before returning.
+    assert_eq!(alice.close().await, Ok(1));
+    assert_eq!(b.next().await.unwrap().unwrap().body_text(), Some("last"));
+    assert!(
+        b.next().await.is_none(),
+        "bob sees a clean close_notify, not an error"
+    );
+    assert_eq!(alice.stats().open_connections, 0);
+}
