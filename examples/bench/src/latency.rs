@@ -2,7 +2,7 @@
 //! repeated after a warm-up.
 
 use crate::peers::run_pair;
-use crate::sessions::{answer_sessions, endpoint, offer_sessions};
+use crate::sessions::{answer_sessions, endpoint_for, offer_sessions};
 use crate::throughput::payload;
 use crate::tls::TlsPair;
 use crate::wire::{Wire, raw_accept, raw_connect};
@@ -41,7 +41,7 @@ pub fn session_rtts(wire: Wire, count: usize) -> Vec<u64> {
     let payload = payload(PING_SIZE);
     let (rtts, ()) = run_pair(
         |mut link| async move {
-            let ep = endpoint();
+            let ep = endpoint_for(wire);
             let mut s = offer_sessions(&ep, wire, 1, &mut link).await.remove(0);
             workload::ping(&mut s, &payload, WARMUP).await;
             let rtts = workload::ping(&mut s, &payload, count).await;
@@ -49,7 +49,7 @@ pub fn session_rtts(wire: Wire, count: usize) -> Vec<u64> {
             rtts
         },
         |mut link| async move {
-            let ep = endpoint();
+            let ep = endpoint_for(wire);
             let mut s = answer_sessions(std::slice::from_ref(&ep), &mut link)
                 .await
                 .remove(0);

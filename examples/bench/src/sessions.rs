@@ -15,7 +15,7 @@ use crate::wire::Wire;
 /// The first message on every session, from B to A.
 pub const HELLO: &str = "hello";
 
-/// cpim over every transport the harness knows, with `limits`.
+/// cpim over TCP, with `limits`.
 pub fn negotiator(limits: Limits) -> Negotiator {
     Negotiator::builder()
         .mechanism(imsession_cpim::CpimMechanism::new())
@@ -24,9 +24,33 @@ pub fn negotiator(limits: Limits) -> Negotiator {
         .build()
 }
 
-/// A fresh endpoint with default limits.
+/// cpim over TLS (over TCP) with a fresh self-signed identity, with `limits`.
+///
+/// # Panics
+/// When the certificate cannot be made.
+pub fn tls_negotiator(limits: Limits) -> Negotiator {
+    let identity = imsession_tls::Identity::self_signed().expect("self-signed identity");
+    Negotiator::builder()
+        .mechanism(imsession_cpim::CpimMechanism::new())
+        .transport(imsession_tls::TlsTransport::new(
+            imsession_tcp::TcpTransport::new(),
+            identity,
+        ))
+        .limits(limits)
+        .build()
+}
+
+/// A fresh cpim/tcp endpoint with default limits.
 pub fn endpoint() -> Endpoint {
     Endpoint::new(negotiator(Limits::default()))
+}
+
+/// A fresh endpoint for `cpim/<wire>` with default limits.
+pub fn endpoint_for(wire: Wire) -> Endpoint {
+    match wire {
+        Wire::Tcp => endpoint(),
+        Wire::Tls => Endpoint::new(tls_negotiator(Limits::default())),
+    }
 }
 
 /// `cpim/<wire>`.

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use crate::peers::run_pair;
-use crate::sessions::{answer_sessions, endpoint, offer_sessions};
+use crate::sessions::{answer_sessions, endpoint_for, offer_sessions};
 use crate::tls::TlsPair;
 use crate::wire::{Wire, raw_accept, raw_connect};
 use crate::{raw, workload};
@@ -46,7 +46,7 @@ pub fn session_run(wire: Wire, len: usize, count: usize) -> Duration {
     let payload = payload(len);
     let (t0, t1) = run_pair(
         |mut link| async move {
-            let ep = endpoint();
+            let ep = endpoint_for(wire);
             let mut s = offer_sessions(&ep, wire, 1, &mut link).await.remove(0);
             link.rendezvous().await;
             let t0 = Instant::now();
@@ -55,7 +55,7 @@ pub fn session_run(wire: Wire, len: usize, count: usize) -> Duration {
             t0
         },
         |mut link| async move {
-            let ep = endpoint();
+            let ep = endpoint_for(wire);
             let mut s = answer_sessions(std::slice::from_ref(&ep), &mut link)
                 .await
                 .remove(0);

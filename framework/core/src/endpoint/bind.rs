@@ -254,6 +254,6 @@ fn refuse_identity(pending: &[PendingBind], conn: &Shared, key: &SessionKey) -> 
     // A full queue already tells the session something; the refusal is still logged.
     let _ = entry
         .inbound_tx
-        .try_send(Err(crate::error::SessionError::Transport(e)));
+        .try_send(Box::new(Err(crate::error::SessionError::Transport(e))));
     true
 }
