@@ -27,6 +27,9 @@ struct Args {
     /// Throughput payload sizes to run, in bytes (default 64, 1024, 65536, 4194304).
     #[arg(long, value_delimiter = ',')]
     payload: Vec<usize>,
+    /// Scale cases to run, by session count (default 1, 100, 10000 shared; 1000 own).
+    #[arg(long, value_delimiter = ',')]
+    sessions: Vec<usize>,
     #[command(subcommand)]
     probe: Option<Probe>,
 }
@@ -95,6 +98,10 @@ fn main() -> ExitCode {
     }
     if !args.payload.is_empty() {
         plan.payloads.retain(|(len, _)| args.payload.contains(len));
+    }
+    if !args.sessions.is_empty() {
+        plan.shared.retain(|n| args.sessions.contains(n));
+        plan.own.retain(|n| args.sessions.contains(n));
     }
     if !args.only.is_empty() {
         plan.sections = args.only;

@@ -77,7 +77,15 @@ impl CpimDecoder {
             }
         }
         let key = session_key(address_uri(to)?, address_uri(from)?);
-        self.last = Some((key.clone(), to.clone(), from.clone()));
+        match &mut self.last {
+            // Reuse the strings' storage: frames of many sessions interleaved miss every time.
+            Some((last_key, last_to, last_from)) => {
+                last_key.clone_from(&key);
+                last_to.clone_from(to);
+                last_from.clone_from(from);
+            }
+            None => self.last = Some((key.clone(), to.clone(), from.clone())),
+        }
         Some(key)
     }
 }
