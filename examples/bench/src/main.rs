@@ -30,6 +30,9 @@ struct Args {
     /// Scale cases to run, by session count (default 1, 100, 10000 shared; 1000 own).
     #[arg(long, value_delimiter = ',')]
     sessions: Vec<usize>,
+    /// Wires for the throughput and latency cases (default tcp,tls).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    wire: Vec<imsession_bench::wire::Wire>,
     #[command(subcommand)]
     probe: Option<Probe>,
 }
@@ -102,6 +105,9 @@ fn main() -> ExitCode {
     if !args.sessions.is_empty() {
         plan.shared.retain(|n| args.sessions.contains(n));
         plan.own.retain(|n| args.sessions.contains(n));
+    }
+    if !args.wire.is_empty() {
+        plan.wires = args.wire;
     }
     if !args.only.is_empty() {
         plan.sections = args.only;

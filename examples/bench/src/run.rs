@@ -56,6 +56,8 @@ pub struct Plan {
     pub micro_budget: Duration,
     /// The sections to run.
     pub sections: Vec<Section>,
+    /// The wires the throughput and latency cases run over.
+    pub wires: Vec<Wire>,
 }
 
 impl Plan {
@@ -86,6 +88,7 @@ impl Plan {
                 Section::Memory,
                 Section::Micro,
             ],
+            wires: vec![Wire::Tcp, Wire::Tls],
         }
     }
 
@@ -130,12 +133,12 @@ pub fn run(plan: &Plan, probe: MemoryProber<'_>) -> Report {
         micro: Vec::new(),
         targets: Vec::new(),
     };
-    let wires = [Wire::Tcp, Wire::Tls];
+    let wires = &plan.wires;
     if plan.runs(Section::Throughput) {
-        throughput(plan, &wires, &mut report);
+        throughput(plan, wires, &mut report);
     }
     if plan.runs(Section::Latency) {
-        latency(plan, &wires, &mut report);
+        latency(plan, wires, &mut report);
     }
     if plan.runs(Section::Scale) {
         scale(plan, &mut report);

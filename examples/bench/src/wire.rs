@@ -11,7 +11,7 @@ use crate::tls::{TlsPair, server_name};
 pub const LOOPBACK: &str = "127.0.0.1";
 
 /// The transport under a case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Wire {
     /// Plain TCP.
