@@ -67,3 +67,18 @@ pub fn percentile(samples: &mut [u64], p: f64) -> u64 {
     let rank = ((p / 100.0) * samples.len() as f64).ceil() as usize;
     samples[rank.clamp(1, samples.len()) - 1]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let mut s: Vec<u64> = (1..=100).rev().collect();
+        assert_eq!(percentile(&mut s, 50.0), 50);
+        assert_eq!(percentile(&mut s, 99.0), 99);
+        assert_eq!(percentile(&mut s, 100.0), 100);
+        assert_eq!(percentile(&mut s, 0.0), 1);
+        assert_eq!(percentile(&mut [7], 99.0), 7);
+    }
+}

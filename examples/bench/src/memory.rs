@@ -97,3 +97,35 @@ pub fn probe(layout: Layout, n: usize) -> MemoryProbe {
 fn batches(n: usize) -> impl Iterator<Item = usize> {
     (0..n.div_ceil(BATCH)).map(move |i| BATCH.min(n - i * BATCH))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_cover_every_session_once() {
+        assert_eq!(batches(0).count(), 0);
+        assert_eq!(batches(100).collect::<Vec<_>>(), [100]);
+        assert_eq!(batches(250).collect::<Vec<_>>(), [100, 100, 50]);
+    }
+
+    #[test]
+    fn growth_is_shared_by_both_ends() {
+        let p = MemoryProbe {
+            sessions: 10,
+            rss_before_kib: 100,
+            rss_after_kib: 120,
+        };
+        assert_eq!(p.bytes_per_session_end(), 20.0 * 1024.0 / 20.0);
+        let shrunk = MemoryProbe {
+            rss_after_kib: 90,
+            ..p
+        };
+        assert_eq!(shrunk.bytes_per_session_end(), 0.0);
+    }
+
+    #[test]
+    fn rss_is_read() {
+        assert!(rss_kib() > 0);
+    }
+}

@@ -100,3 +100,72 @@ pub fn check(report: &Report) -> Vec<TargetRow> {
         at_most("negotiate founding offer, ns", NEGOTIATION_NS, negotiation),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{LatencyRow, Machine, MicroRow, ThroughputRow};
+
+    fn report() -> Report {
+        Report {
+            mode: "quick",
+            runs: 1,
+            machine: Machine::read(),
+            skipped: Vec::new(),
+            throughput: Vec::new(),
+            latency: Vec::new(),
+            scale: Vec::new(),
+            memory: Vec::new(),
+            micro: Vec::new(),
+            targets: Vec::new(),
+        }
+    }
+
+    fn target<'a>(rows: &'a [TargetRow], name: &str) -> &'a TargetRow {
+        rows.iter().find(|r| r.name.starts_with(name)).expect(name)
+    }
+
+    #[test]
+    fn cases_not_run_are_neither_met_nor_failed() {
+        let rows = check(&report());
+        assert_eq!(rows.len(), 9);
+        assert!(rows.iter().all(|r| r.value.is_none() && r.met.is_none()));
+    }
+
+    #[test]
+    fn bounds_are_checked_in_their_direction() {
+        let mut r = report();
+        r.throughput.push(ThroughputRow {
+            wire: Wire::Tcp,
+            case: Case::Cpim,
+            payload: 1024,
+            messages: 1,
+            runs_s: vec![1.0],
+            msgs_per_s: 1.0,
+            mb_per_s: 0.0,
+            ratio: Some(0.74),
+        });
+        r.latency.push(LatencyRow {
+            wire: Wire::Tcp,
+            case: Case::Cpim,
+            round_trips: 1,
+            p50_us: 1.0,
+            p99_us: 1.0,
+            ratio_p50: Some(1.15),
+            ratio_p99: Some(1.0),
+        });
+        r.micro.push(MicroRow {
+            name: NEGOTIATION_ROW.to_owned(),
+            ns_per_op: 20_001.0,
+            gb_per_s: None,
+        });
+        let rows = check(&r);
+        assert_eq!(
+            target(&rows, "cpim/tcp msgs/s vs raw tcp, 1 KiB").met,
+            Some(false)
+        );
+        assert_eq!(target(&rows, "cpim/tcp latency").met, Some(true));
+        assert_eq!(target(&rows, "negotiate").met, Some(false));
+        assert_eq!(target(&rows, "cpim/tcp msgs/s vs raw tcp, 64 B").met, None);
+    }
+}
