@@ -65,3 +65,24 @@ async fn delivery_reports_when_the_sender_asks() {
         "bob did not ask for reports"
     );
 }
+
+/// The delivery queue opens on first use: reports that arrive before the application asks for
+/// them are kept, and the receiver is handed out once.
+#[tokio::test]
+async fn reports_before_deliveries_is_called_are_kept() {
+    let (alice, bob) = endpoints();
+    let status: mime::Mime = "message/im-delivery-status".parse().unwrap();
+    let offer = cpim_tcp().accept(vec![mime::TEXT_PLAIN, status]);
+    let (mut a, mut b) = pair(&alice, &bob, offer, AnswerOptions::default()).await;
+    a.send(Message::text("m")).await.unwrap();
+    b.next().await.unwrap().unwrap();
+    b.send(Message::text("after the report")).await.unwrap();
+    assert_eq!(
+        a.next().await.unwrap().unwrap().body_text(),
+        Some("after the report")
+    );
+    let mut reports = a.deliveries().expect("first call");
+    assert_eq!(reports.try_recv().expect("kept").id, MessageId(1));
+    assert!(a.deliveries().is_none(), "handed out once");
+    assert_eq!(a.dropped_deliveries(), 0);
+}
