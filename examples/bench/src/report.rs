@@ -166,6 +166,8 @@ impl Machine {
 pub struct Report {
     /// `full` or `quick`.
     pub mode: &'static str,
+    /// `release` or `debug`: timings of a debug build say little.
+    pub build: &'static str,
     /// Runs per case (the best is reported).
     pub runs: usize,
     /// The machine.
@@ -205,8 +207,9 @@ impl Report {
         let m = &self.machine;
         let _ = writeln!(
             t,
-            "imsession-bench ({} mode, best of {}) on {} x {}, {} MiB, load {}",
+            "imsession-bench ({} mode, {} build, best of {}) on {} x {}, {} MiB, load {}",
             self.mode,
+            self.build,
             self.runs,
             m.cpus,
             m.cpu,
@@ -296,7 +299,14 @@ impl Report {
                 .unwrap_or_default();
             let _ = writeln!(t, "  {:<34} {:>12.0} ns {gb}", r.name, r.ns_per_op);
         }
-        let _ = writeln!(t, "\ntargets");
+        if self.mode == "quick" || self.build == "debug" {
+            let _ = writeln!(
+                t,
+                "\ntargets (indicative only in quick mode or a debug build; see docs/benchmarks.md)"
+            );
+        } else {
+            let _ = writeln!(t, "\ntargets");
+        }
         for r in &self.targets {
             let got = r
                 .value

@@ -123,6 +123,11 @@ pub type MemoryProber<'a> = &'a dyn Fn(Layout, usize) -> MemoryProbe;
 pub fn run(plan: &Plan, probe: MemoryProber<'_>) -> Report {
     let mut report = Report {
         mode: plan.mode,
+        build: if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
         runs: plan.runs,
         machine: Machine::read(),
         skipped: vec!["cpim/sctp: no SCTP transport in this build".to_owned()],

@@ -109,6 +109,7 @@ mod tests {
     fn report() -> Report {
         Report {
             mode: "quick",
+            build: "debug",
             runs: 1,
             machine: Machine::read(),
             skipped: Vec::new(),

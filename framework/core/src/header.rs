@@ -28,12 +28,18 @@ impl Header {
     ///
     /// (RFC 3862 says CPIM header names match exactly; this comparison is deliberately lenient.)
     pub fn is(&self, name: &str) -> bool {
-        self.base_name().eq_ignore_ascii_case(name)
+        // Byte comparisons only: this runs several times per received message.
+        let (own, want) = (self.name.as_bytes(), name.as_bytes());
+        own.len() >= want.len()
+            && own[..want.len()].eq_ignore_ascii_case(want)
+            && own.get(want.len()).is_none_or(|&b| b == b';')
+            && !want.contains(&b';')
     }
 
     /// The name without parameters (NS prefix included).
     pub fn base_name(&self) -> &str {
-        self.name.split(';').next().unwrap_or_default()
+        let end = self.name.bytes().position(|b| b == b';');
+        &self.name[..end.unwrap_or(self.name.len())]
     }
 
     /// The namespace prefix of the name, if any (`"MyFeatures"` for `MyFeatures.Option`).
@@ -93,4 +99,21 @@ fn param_end(b: &[u8]) -> usize {
         i += 1;
     }
     b.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Header;
+
+    #[test]
+    fn names_match_without_parameters_ignoring_case() {
+        let h = Header::new("Subject;lang=fr", "x");
+        assert!(h.is("subject") && h.is("SUBJECT"));
+        assert!(!h.is("Subj") && !h.is("Subjects") && !h.is("Subject;lang=fr"));
+        assert_eq!(h.base_name(), "Subject");
+        let plain = Header::new("To", "<im:a@x>");
+        assert!(plain.is("to") && !plain.is("T") && !plain.is("Top") && !plain.is(""));
+        assert_eq!(plain.base_name(), "To");
+        assert!(Header::new("", "v").is(""));
+    }
 }

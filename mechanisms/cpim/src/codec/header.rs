@@ -21,8 +21,8 @@ pub(crate) fn is_name(s: &str) -> bool {
 
 /// `Header-name = [ Name-prefix "." ] Name`.
 pub(crate) fn is_header_name(s: &str) -> bool {
-    match s.split_once('.') {
-        Some((prefix, name)) => is_name(prefix) && is_name(name),
+    match s.bytes().position(|b| b == b'.') {
+        Some(dot) => is_name(&s[..dot]) && is_name(&s[dot + 1..]),
         None => is_name(s),
     }
 }
@@ -49,7 +49,10 @@ pub(crate) fn parse_meta_line(raw: &[u8], line: usize, offset: usize) -> Result<
     if raw.iter().copied().any(is_ctl) {
         return Err(malformed("control character in header"));
     }
-    let colon = text.find(':').ok_or_else(|| malformed("missing colon"))?;
+    let colon = raw
+        .iter()
+        .position(|&b| b == b':')
+        .ok_or_else(|| malformed("missing colon"))?;
     let name = &text[..colon];
     if !is_header_name(name) {
         return Err(malformed("bad header name"));
@@ -212,7 +215,7 @@ pub(crate) fn escaped_len(value: &str) -> usize {
 /// Undoes RFC 3862 §2.3 escapes. Unknown escapes yield the escaped character, a trailing lone
 /// backslash is dropped; only an unpaired UTF-16 surrogate is an error.
 pub(crate) fn unescape(s: &str) -> Result<Cow<'_, str>, ()> {
-    if !s.contains('\\') {
+    if !s.as_bytes().contains(&b'\\') {
         return Ok(Cow::Borrowed(s));
     }
     let mut out = String::with_capacity(s.len());
