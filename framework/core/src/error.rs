@@ -91,6 +91,12 @@ pub enum NegotiationError {
     /// Nothing asked for.
     #[error("no media to offer")]
     NothingToOffer,
+    /// Asked to offer `holdconn` in the `a=direction` dialect, which has no way to say it.
+    #[error("m-line {index}: holdconn has no a=direction form; offer it with a=setup")]
+    HoldConnNeedsSetup {
+        /// m-line index, from 0.
+        index: usize,
+    },
 }
 
 /// A transport could not listen, connect or accept.
