@@ -53,7 +53,17 @@ impl<S: AsyncRead + Unpin> AsyncRead for Holding<S> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
+        Pin::new(&mut self.io)
+            .poll_read(cx, buf)
+            .map_err(|e| match e.kind() {
+                // rustls: the peer ended the connection without close_notify, so the end of
+                // what it sent cannot be told from a truncation.
+                io::ErrorKind::UnexpectedEof => io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "peer closed the connection without tls close_notify (possibly truncated)",
+                ),
+                _ => e,
+            })
     }
 }
 

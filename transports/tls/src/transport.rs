@@ -1,6 +1,5 @@
 //! [`TlsTransport`]: TLS layered over any stream [`Transport`].
 
-use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -15,10 +14,10 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::server::{NoServerSessionStorage, WebPkiClientVerifier};
 use rustls::sign::SingleCertAndKey;
-use rustls::{CertificateError, ClientConfig, RootCertStore, ServerConfig};
+use rustls::{ClientConfig, RootCertStore, ServerConfig};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
-use crate::error::TlsError;
+use crate::error::{TlsError, handshake_error};
 use crate::fingerprint::{FingerprintMismatch, check, expected, no_usable_fingerprint, sha256};
 use crate::identity::{Identity, provider};
 use crate::known::{Holding, KnownCertificates};
@@ -220,45 +219,6 @@ fn stream(io: ConnectionIo) -> Result<Box<dyn ByteStream>, TransportError> {
             "tls needs a transport that carries one byte stream".to_owned(),
         )),
     }
-}
-
-/// A handshake failure as a transport error: certificate refusals (ours or the peer's) are
-/// [`TransportError::IdentityMismatch`], the rest I/O errors.
-fn handshake_error(e: io::Error, peer: &str) -> TransportError {
-    let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) else {
-        return TransportError::io(format!("tls handshake with {peer}"), e);
-    };
-    let refused = |what: String| TransportError::IdentityMismatch(format!("{peer}: {what}"));
-    match tls {
-        rustls::Error::InvalidCertificate(CertificateError::Other(other)) => {
-            match other.0.downcast_ref::<FingerprintMismatch>() {
-                Some(m) => refused(m.to_string()),
-                None => refused(tls.to_string()),
-            }
-        }
-        rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented => {
-            refused(tls.to_string())
-        }
-        rustls::Error::AlertReceived(alert) if is_certificate_alert(*alert) => {
-            refused(format!("peer refused our certificate ({alert:?})"))
-        }
-        _ => TransportError::io(format!("tls handshake with {peer}"), e),
-    }
-}
-
-fn is_certificate_alert(alert: rustls::AlertDescription) -> bool {
-    use rustls::AlertDescription as A;
-    matches!(
-        alert,
-        A::BadCertificate
-            | A::UnsupportedCertificate
-            | A::CertificateRevoked
-            | A::CertificateExpired
-            | A::CertificateUnknown
-            | A::UnknownCA
-            | A::CertificateRequired
-            | A::AccessDenied
-    )
 }
 
 /// The finished connection: the peer is its address and certificate.
