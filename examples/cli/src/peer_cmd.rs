@@ -8,6 +8,7 @@ use clap::Args;
 use imsession::{AnswerOptions, Endpoint};
 
 use crate::setup::{self, AnswerSetup, MediaArgs, OfferSetup};
+use crate::tls_args::TlsArgs;
 use crate::{CliResult, chat, files};
 
 /// Default time to wait for the peer's SDP file, in seconds.
@@ -18,6 +19,8 @@ pub(crate) const DEFAULT_WAIT_SECS: u64 = 120;
 pub(crate) struct OfferArgs {
     #[command(flatten)]
     media: MediaArgs,
+    #[command(flatten)]
+    tls: TlsArgs,
     /// Address literal to listen on and to advertise in c= and o= (so give one the peer
     /// can reach, not 0.0.0.0).
     #[arg(long, value_name = "HOST", default_value = imsession::DEFAULT_LISTEN_HOST)]
@@ -57,6 +60,8 @@ pub(crate) struct AnswerArgs {
     /// Seconds to wait for the offer file.
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_WAIT_SECS)]
     wait: u64,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 /// Offers, waits for the answer, establishes and chats.
@@ -64,7 +69,7 @@ pub(crate) async fn offer(args: OfferArgs) -> CliResult<()> {
     if args.media.setup == OfferSetup::Holdconn {
         return Err("--setup holdconn makes no connection; use actpass, active or passive".into());
     }
-    let negotiator = setup::negotiator();
+    let negotiator = setup::negotiator_with(&args.tls)?;
     let media = args.media.options(&negotiator)?;
     let endpoint = Endpoint::with_hosts(negotiator, args.listen.clone(), args.listen);
     let pending = endpoint.offer(&[media]).await?;
@@ -84,12 +89,15 @@ pub(crate) async fn offer(args: OfferArgs) -> CliResult<()> {
         .next()
         .ok_or("the answer selected no session")?;
     let session = endpoint.establish(selection).await?;
-    chat::run(session).await
+    let chatted = chat::run(session).await;
+    // Shut the connection down before exiting (over tls: close_notify).
+    endpoint.close().await?;
+    chatted
 }
 
 /// Waits for the offer, answers, establishes and chats.
 pub(crate) async fn answer(args: AnswerArgs) -> CliResult<()> {
-    let negotiator = setup::negotiator();
+    let negotiator = setup::negotiator_with(&args.tls)?;
     let opts = AnswerOptions {
         accept: setup::accept_types(&args.accept)?,
         setup: args.setup.into(),
@@ -108,5 +116,8 @@ pub(crate) async fn answer(args: AnswerArgs) -> CliResult<()> {
         .next()
         .ok_or("every m-line of the offer was refused")?;
     let session = endpoint.establish(selection).await?;
-    chat::run(session).await
+    let chatted = chat::run(session).await;
+    // Shut the connection down before exiting (over tls: close_notify).
+    endpoint.close().await?;
+    chatted
 }

@@ -4,16 +4,26 @@ use clap::{Args, ValueEnum};
 use imsession::{Dialect, LocalAddress, MediaOptions, Negotiator, ProtoToken, SetupPreference};
 use imsession_cpim::CpimMechanism;
 use imsession_tcp::TcpTransport;
+use imsession_tls::TlsTransport;
 use mime::Mime;
 
 use crate::CliResult;
+use crate::tls_args::TlsArgs;
 
-/// The negotiator every command uses: the cpim mechanism over the tcp transport.
-pub(crate) fn negotiator() -> Negotiator {
-    Negotiator::builder()
+/// The negotiator of commands without certificate options: as [`negotiator_with`], with a
+/// fresh self-signed certificate for tls.
+pub(crate) fn negotiator() -> CliResult<Negotiator> {
+    negotiator_with(&TlsArgs::default())
+}
+
+/// The negotiator every command uses: the cpim mechanism over the tcp transport, and over
+/// the tls transport (on tcp) presenting the certificate `tls` names.
+pub(crate) fn negotiator_with(tls: &TlsArgs) -> CliResult<Negotiator> {
+    Ok(Negotiator::builder()
         .mechanism(CpimMechanism::new())
         .transport(TcpTransport::new())
-        .build()
+        .transport(TlsTransport::new(TcpTransport::new(), tls.identity()?))
+        .build())
 }
 
 /// The supported proto tokens, space separated, for error messages.

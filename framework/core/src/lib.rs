@@ -53,7 +53,7 @@ mod session;
 mod transport;
 
 pub use accept::MediaRange;
-pub use endpoint::{DEFAULT_LISTEN_HOST, Endpoint, EndpointStats};
+pub use endpoint::{CLOSE_TIMEOUT, DEFAULT_LISTEN_HOST, Endpoint, EndpointStats};
 pub use error::{Error, NegotiationError, ProtoError, SessionError, TransportError};
 pub use header::Header;
 pub use hub::ConnectionStats;

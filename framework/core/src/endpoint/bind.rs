@@ -108,6 +108,8 @@ impl Inner {
             if Self::bind_entry(entry, conn) {
                 return Some((entry.inbound_tx.clone(), message));
             }
+        } else if refuse_identity(&pending, conn, &key) {
+            return None;
         }
         let grace = self.negotiator.limits().early_frame_grace;
         if grace.is_zero() {
@@ -216,4 +218,31 @@ impl Inner {
             }
         }
     }
+}
+
+/// A frame carrying the identity of a waiting session arrived on a connection whose peer fails
+/// the transport's identity check against that session's SDP (a TLS certificate that is not
+/// the one in `a=fingerprint`): the frame is refused, and the session's stream yields the
+/// transport's error naming what was expected and found. The session keeps waiting for a
+/// connection from its real peer. The refused frame is counted as unknown. Returns whether
+/// such a session was found.
+fn refuse_identity(pending: &[PendingBind], conn: &Shared, key: &SessionKey) -> bool {
+    let Some(entry) = pending.iter().find(|p| {
+        p.bound.is_none()
+            && &p.key == key
+            && conn.transport.eq_ignore_ascii_case(p.transport.name())
+            && conn.mechanism.eq_ignore_ascii_case(&p.mechanism)
+    }) else {
+        return false;
+    };
+    let Err(e) = entry.transport.verify_peer(&entry.remote_media, &conn.peer) else {
+        return false;
+    };
+    tracing::warn!(peer = %conn.peer, "refused a session's frame: {e}");
+    conn.count_unknown(1);
+    // A full queue already tells the session something; the refusal is still logged.
+    let _ = entry
+        .inbound_tx
+        .try_send(Err(crate::error::SessionError::Transport(e)));
+    true
 }

@@ -57,6 +57,7 @@ impl Inner {
     ) -> Arc<Shared> {
         let limits = self.negotiator.limits();
         let (tx, rx) = mpsc::channel(limits.write_queue.max(1));
+        let (write_done_tx, write_done) = tokio::sync::watch::channel(false);
         let shared = Arc::new(Shared {
             transport: pair.transport.name().to_owned(),
             mechanism: pair.mechanism.name().to_owned(),
@@ -72,6 +73,7 @@ impl Inner {
             frames_received: AtomicU64::new(0),
             early: Mutex::new(std::collections::VecDeque::new()),
             endpoint: Arc::downgrade(self),
+            write_done,
         });
         match conn.io {
             ConnectionIo::Stream(io) => {
@@ -84,6 +86,7 @@ impl Inner {
                         tracing::debug!(peer = %writer_shared.peer, "write failed: {e}");
                         writer_shared.end_all(Some(crate::SessionError::Connection(e.to_string())));
                     }
+                    let _ = write_done_tx.send(true);
                 });
             }
         }

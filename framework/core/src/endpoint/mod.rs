@@ -3,9 +3,12 @@
 //! negotiated, sharing connections between sessions to the same peer.
 
 mod bind;
+mod close;
 mod connect;
 mod establish;
 mod listen;
+
+pub use close::CLOSE_TIMEOUT;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

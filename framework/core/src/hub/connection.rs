@@ -53,6 +53,9 @@ pub(crate) struct Shared {
     /// Frames for sessions not known yet, kept for [`crate::Limits::early_frame_grace`].
     pub(crate) early: Mutex<VecDeque<(Instant, SessionKey, Message)>>,
     pub(crate) endpoint: Weak<Inner>,
+    /// Becomes true once the writer task has ended (after shutting the write side down, or
+    /// failing), so [`crate::Endpoint::close`] can wait for it.
+    pub(crate) write_done: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Shared {
