@@ -1,0 +1,158 @@
+//! [`MechanismSuite`]: what every [`SessionMechanism`] plug-in must do, over every transport
+//! the caller names, run from one test.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use imsession::{Limits, SessionMechanism};
+use mime::Mime;
+
+use crate::case::{Skips, run_case};
+use crate::mechanism_cases::{self as cases, Ctx};
+use crate::report::Report;
+use crate::transport_suite::{TransportFactory, transport_factory};
+
+/// Every case of the mechanism suite, in the order they run (for each transport).
+pub const MECHANISM_CASES: &[&str] = &[
+    "offer-answer-vectors",
+    "round-trip",
+    "ordering",
+    "back-to-back",
+    "big-message",
+    "too-large",
+    "fragmentation",
+    "bad-frames",
+    "garbage",
+    "connection-sharing",
+    "unknown-session",
+    "delivery-reports",
+    "peer-close",
+];
+
+/// Largest message the suite's endpoints accept: 4 MiB.
+pub const SUITE_MAX_MESSAGE: usize = 4 * 1024 * 1024;
+/// How long the suite's endpoints keep frames for sessions not known yet, before counting
+/// them as unknown.
+pub const SUITE_EARLY_FRAME_GRACE: Duration = Duration::from_millis(200);
+/// How long a passive session of the suite waits for its connection.
+pub const SUITE_BIND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The limits both endpoints of every case use.
+pub fn suite_limits() -> Limits {
+    Limits::default()
+        .with_max_message(SUITE_MAX_MESSAGE)
+        .with_early_frame_grace(SUITE_EARLY_FRAME_GRACE)
+        .with_bind_timeout(SUITE_BIND_TIMEOUT)
+}
+
+/// Makes a fresh mechanism for each endpoint of a case.
+pub type MechanismFactory = Arc<dyn Fn() -> Arc<dyn SessionMechanism> + Send + Sync>;
+
+/// The mechanism suite: the offer/answer vectors for the mechanism, round trips, ordering,
+/// back-to-back sends, big and too-large messages, fragmented, truncated and garbage input,
+/// connection sharing, frames for unknown sessions, delivery reports and peer close, each run
+/// over every transport given to [`MechanismSuite::transport`].
+///
+/// ```no_run
+/// # async fn t() {
+/// use imsession_conformance::MechanismSuite;
+/// MechanismSuite::new(imsession_cpim::CpimMechanism::new)
+///     .transport(imsession_tcp::TcpTransport::new)
+///     .delivery_reports(&["message/im-delivery-status"])
+///     .run()
+///     .await
+///     .assert_passed();
+/// # }
+/// ```
+pub struct MechanismSuite {
+    mechanism: MechanismFactory,
+    transports: Vec<TransportFactory>,
+    skips: Skips,
+    delivery: Option<Vec<Mime>>,
+}
+
+impl MechanismSuite {
+    /// A suite for the mechanism `make` builds. Name at least one transport.
+    pub fn new<M, F>(make: F) -> Self
+    where
+        M: SessionMechanism,
+        F: Fn() -> M + Send + Sync + 'static,
+    {
+        Self {
+            mechanism: Arc::new(move || Arc::new(make()) as Arc<dyn SessionMechanism>),
+            transports: Vec::new(),
+            skips: Skips::default(),
+            delivery: None,
+        }
+    }
+
+    /// Runs every case over the transport `make` builds as well.
+    pub fn transport<T, F>(mut self, make: F) -> Self
+    where
+        T: imsession::Transport,
+        F: Fn() -> T + Send + Sync + 'static,
+    {
+        self.transports.push(transport_factory(make));
+        self
+    }
+
+    /// The mechanism confirms delivery when the sender accepts these types (cpim:
+    /// `message/im-delivery-status`). Without this the `delivery-reports` case fails unless
+    /// skipped with a reason.
+    ///
+    /// # Panics
+    /// When a type does not parse.
+    pub fn delivery_reports(mut self, accept: &[&str]) -> Self {
+        self.delivery = Some(
+            accept
+                .iter()
+                .map(|t| t.parse().unwrap_or_else(|e| panic!("{t}: {e}")))
+                .collect(),
+        );
+        self
+    }
+
+    /// Skips `case` (one of [`MECHANISM_CASES`]) over every transport; the report prints
+    /// `reason`.
+    ///
+    /// # Panics
+    /// When `case` is unknown or `reason` is blank.
+    #[track_caller]
+    pub fn skip(mut self, case: &str, reason: &str) -> Self {
+        self.skips.add(MECHANISM_CASES, case, reason);
+        self
+    }
+
+    /// Runs every case over every transport and reports. A case that fails does not stop the
+    /// others; see [`Report::assert_passed`].
+    ///
+    /// # Panics
+    /// When no transport was named.
+    pub async fn run(self) -> Report {
+        assert!(
+            !self.transports.is_empty(),
+            "name at least one transport with MechanismSuite::transport"
+        );
+        let name = (self.mechanism)().name().to_owned();
+        let mut report = Report::new(format!("mechanism {name}"));
+        for t in &self.transports {
+            let ctx = Ctx::new(self.mechanism.clone(), t.clone(), self.delivery.clone());
+            let over = ctx.proto.to_string();
+            let (r, s, c) = (&mut report, &self.skips, &ctx);
+            run_case(r, s, "offer-answer-vectors", &over, cases::vectors(c)).await;
+            run_case(r, s, "round-trip", &over, cases::round_trip(c)).await;
+            run_case(r, s, "ordering", &over, cases::ordering(c)).await;
+            run_case(r, s, "back-to-back", &over, cases::back_to_back(c)).await;
+            run_case(r, s, "big-message", &over, cases::big_message(c)).await;
+            run_case(r, s, "too-large", &over, cases::too_large(c)).await;
+            run_case(r, s, "fragmentation", &over, cases::fragmentation(c)).await;
+            run_case(r, s, "bad-frames", &over, cases::bad_frames(c)).await;
+            run_case(r, s, "garbage", &over, cases::garbage(c)).await;
+            run_case(r, s, "connection-sharing", &over, cases::sharing(c)).await;
+            run_case(r, s, "unknown-session", &over, cases::unknown_session(c)).await;
+            run_case(r, s, "delivery-reports", &over, cases::delivery(c)).await;
+            run_case(r, s, "peer-close", &over, cases::peer_close(c)).await;
+        }
+        report
+    }
+}
