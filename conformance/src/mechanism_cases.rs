@@ -25,6 +25,7 @@ pub const BACK_TO_BACK_COUNT: usize = 500;
 pub const BIG_MESSAGE: usize = 1024 * 1024;
 /// How long one step (a message arriving, a stream ending) may take.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// Noise the garbage case writes: bytes no frame starts with, binary and text.
 pub const GARBAGE: &[u8] = b"\x00\xff\xfe garbage \x80\x81\r\n\r\nnot a frame\r\n\x1b[0m\t\x7f";
 
@@ -34,6 +35,8 @@ pub(crate) struct Ctx {
     transport: TransportFactory,
     delivery: Option<Vec<Mime>>,
     pub(crate) proto: ProtoToken,
+    /// How long one step may wait.
+    pub(crate) step: Duration,
 }
 
 impl Ctx {
@@ -41,6 +44,7 @@ impl Ctx {
         mechanism: MechanismFactory,
         transport: TransportFactory,
         delivery: Option<Vec<Mime>>,
+        step: Duration,
     ) -> Self {
         let m = mechanism();
         let t = transport();
@@ -52,6 +56,7 @@ impl Ctx {
             transport,
             delivery,
             proto,
+            step,
         }
     }
 
@@ -120,16 +125,16 @@ impl Ctx {
 }
 
 /// The next message on `s`, or why there is none.
-async fn next(s: &mut Session, what: &str) -> Result<Message, String> {
-    match within(STEP_TIMEOUT, what, s.next()).await? {
+async fn next(step: Duration, s: &mut Session, what: &str) -> Result<Message, String> {
+    match within(step, what, s.next()).await? {
         Some(Ok(m)) => Ok(m),
         Some(Err(e)) => Err(format!("{what}: {e}")),
         None => Err(format!("{what}: the session ended")),
     }
 }
 
-async fn expect_text(s: &mut Session, want: &str, what: &str) -> CaseResult {
-    let m = next(s, what).await?;
+async fn expect_text(step: Duration, s: &mut Session, want: &str, what: &str) -> CaseResult {
+    let m = next(step, s, what).await?;
     ensure!(
         m.body_text() == Some(want),
         "{what}: received {:?}, sent {want:?}",
@@ -144,8 +149,8 @@ async fn expect_text(s: &mut Session, want: &str, what: &str) -> CaseResult {
 }
 
 /// The session must deliver nothing: it ends, fails, or stays silent.
-async fn expect_nothing(s: &mut Session, what: &str) -> CaseResult {
-    match tokio::time::timeout(STEP_TIMEOUT, s.next()).await {
+async fn expect_nothing(step: Duration, s: &mut Session, what: &str) -> CaseResult {
+    match tokio::time::timeout(step, s.next()).await {
         Ok(Some(Ok(m))) => Err(format!(
             "{what} was delivered as a message: {:?}",
             String::from_utf8_lossy(&m.body)
@@ -170,16 +175,16 @@ pub(crate) async fn round_trip(c: &Ctx) -> CaseResult {
     let (alice, bob) = c.endpoints();
     let (mut a, mut b) = c.pair(&alice, &bob).await?;
     a.send(Message::text("hello")).await.ctx("send")?;
-    expect_text(&mut b, "hello", "offerer to answerer").await?;
+    expect_text(c.step, &mut b, "hello", "offerer to answerer").await?;
     let text = "grüße, 你好, 👋";
     b.send(Message::text(text)).await.ctx("reply")?;
-    expect_text(&mut a, text, "answerer to offerer").await?;
+    expect_text(c.step, &mut a, text, "answerer to offerer").await?;
     let mut with_header = Message::text("with a header");
     with_header
         .headers
         .push(imsession::Header::new("Content-Language", "en"));
     a.send(with_header).await.ctx("send with a MIME header")?;
-    let m = next(&mut b, "message with a MIME header").await?;
+    let m = next(c.step, &mut b, "message with a MIME header").await?;
     ensure!(
         m.headers
             .iter()
@@ -201,7 +206,7 @@ pub(crate) async fn ordering(c: &Ctx) -> CaseResult {
     };
     let recv = async {
         for i in 0..ORDERING_COUNT {
-            let m = next(&mut b, &format!("message {i}")).await?;
+            let m = next(c.step, &mut b, &format!("message {i}")).await?;
             let want = format!("m{i}");
             ensure!(
                 m.body_text() == Some(want.as_str()),
@@ -223,8 +228,8 @@ pub(crate) async fn back_to_back(c: &Ctx) -> CaseResult {
     let (r1, r2, r3, r4) = tokio::join!(
         burst_send(&mut a_tx, "a"),
         burst_send(&mut b_tx, "b"),
-        burst_recv(&mut b_rx, "a"),
-        burst_recv(&mut a_rx, "b")
+        burst_recv(c.step, &mut b_rx, "a"),
+        burst_recv(c.step, &mut a_rx, "b")
     );
     r1.and(r2).and(r3).and(r4)
 }
@@ -242,10 +247,10 @@ async fn burst_send(sink: &mut Tx, tag: &str) -> CaseResult {
     sink.flush().await.ctx("flush")
 }
 
-async fn burst_recv(rx: &mut Rx, tag: &str) -> CaseResult {
+async fn burst_recv(step: Duration, rx: &mut Rx, tag: &str) -> CaseResult {
     for i in 0..BACK_TO_BACK_COUNT {
         let want = format!("{tag}{i}");
-        let m = match within(STEP_TIMEOUT, "back-to-back message", rx.next()).await? {
+        let m = match within(step, "back-to-back message", rx.next()).await? {
             Some(Ok(m)) => m,
             Some(Err(e)) => return Err(format!("message {i}: {e}")),
             None => return Err(format!("session ended after {i} messages")),
@@ -276,7 +281,7 @@ pub(crate) async fn big_message(c: &Ctx) -> CaseResult {
     let (mut a, mut b) = c.pair(&alice, &bob).await?;
     let body = big_text(BIG_MESSAGE);
     a.send(Message::text(body.clone())).await.ctx("send")?;
-    let m = next(&mut b, "big message").await?;
+    let m = next(c.step, &mut b, "big message").await?;
     ensure!(
         m.body.len() == body.len() && m.body == body.as_bytes(),
         "a {} byte body arrived as {} bytes{}",
@@ -289,7 +294,7 @@ pub(crate) async fn big_message(c: &Ctx) -> CaseResult {
         }
     );
     b.send(Message::text(body.clone())).await.ctx("send back")?;
-    let m = next(&mut a, "big message back").await?;
+    let m = next(c.step, &mut a, "big message back").await?;
     ensure!(m.body == body.as_bytes(), "the big message back differs");
     Ok(())
 }
@@ -309,7 +314,13 @@ pub(crate) async fn too_large(c: &Ctx) -> CaseResult {
     a.send(Message::text("still usable"))
         .await
         .ctx("send after")?;
-    expect_text(&mut b, "still usable", "the message after the refused one").await
+    expect_text(
+        c.step,
+        &mut b,
+        "still usable",
+        "the message after the refused one",
+    )
+    .await
 }
 
 pub(crate) async fn fragmentation(c: &Ctx) -> CaseResult {
@@ -395,13 +406,19 @@ pub(crate) async fn bad_frames(c: &Ctx) -> CaseResult {
     // A whole frame first, so the session is bound to this connection.
     let whole = raw.frame(Message::text("whole"))?;
     raw.write(&whole).await?;
-    expect_text(&mut raw.session, "whole", "the frame before the cut one").await?;
+    expect_text(
+        c.step,
+        &mut raw.session,
+        "whole",
+        "the frame before the cut one",
+    )
+    .await?;
     let frame = raw.frame(Message::text("cut short"))?;
     raw.write(&frame[..frame.len() - 1]).await?;
     tokio::io::AsyncWriteExt::shutdown(&mut raw.io)
         .await
         .ctx("shutdown")?;
-    expect_nothing(&mut raw.session, "a frame cut one byte short").await
+    expect_nothing(c.step, &mut raw.session, "a frame cut one byte short").await
 }
 
 pub(crate) async fn garbage(c: &Ctx) -> CaseResult {
@@ -410,6 +427,7 @@ pub(crate) async fn garbage(c: &Ctx) -> CaseResult {
     let whole = raw.frame(Message::text("before garbage"))?;
     raw.write(&whole).await?;
     expect_text(
+        c.step,
         &mut raw.session,
         "before garbage",
         "the frame before the garbage",
@@ -419,11 +437,17 @@ pub(crate) async fn garbage(c: &Ctx) -> CaseResult {
     tokio::io::AsyncWriteExt::shutdown(&mut raw.io)
         .await
         .ctx("shutdown")?;
-    expect_nothing(&mut raw.session, "garbage").await?;
+    expect_nothing(c.step, &mut raw.session, "garbage").await?;
     // The endpoint that got the garbage still works.
     let (mut a, mut b) = c.pair(&alice, &bob).await?;
     a.send(Message::text("after garbage")).await.ctx("send")?;
-    expect_text(&mut b, "after garbage", "a new session after garbage").await
+    expect_text(
+        c.step,
+        &mut b,
+        "after garbage",
+        "a new session after garbage",
+    )
+    .await
 }
 
 pub(crate) async fn sharing(c: &Ctx) -> CaseResult {
@@ -448,10 +472,10 @@ pub(crate) async fn sharing(c: &Ctx) -> CaseResult {
             .ctx("reply 1")?;
     }
     for i in 0..50 {
-        expect_text(&mut b1, &format!("1:{i}"), "session 1").await?;
-        expect_text(&mut b2, &format!("2:{i}"), "session 2").await?;
-        expect_text(&mut a1, &format!("r1:{i}"), "session 1 reply").await?;
-        expect_text(&mut a2, &format!("r2:{i}"), "session 2 reply").await?;
+        expect_text(c.step, &mut b1, &format!("1:{i}"), "session 1").await?;
+        expect_text(c.step, &mut b2, &format!("2:{i}"), "session 2").await?;
+        expect_text(c.step, &mut a1, &format!("r1:{i}"), "session 1 reply").await?;
+        expect_text(c.step, &mut a2, &format!("r2:{i}"), "session 2 reply").await?;
     }
     let opened = bob.stats().connections_initiated + alice.stats().connections_initiated;
     ensure!(
@@ -486,12 +510,13 @@ pub(crate) async fn unknown_session(c: &Ctx) -> CaseResult {
     let mine = raw.frame(Message::text("for the session"))?;
     raw.write(&mine).await?;
     expect_text(
+        c.step,
         &mut raw.session,
         "for the session",
         "after a frame for an unknown session",
     )
     .await?;
-    within(STEP_TIMEOUT, "counting the unknown frame", async {
+    within(c.step, "counting the unknown frame", async {
         while bob.stats().unknown_session_frames == 0 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -515,8 +540,8 @@ pub(crate) async fn delivery(c: &Ctx) -> CaseResult {
     let (mut a, mut b) = c.pair_with(&alice, &bob, offer).await?;
     let mut reports = a.deliveries().ok_or("no delivery receiver")?;
     let id = a.send(Message::text("confirm me")).await.ctx("send")?;
-    expect_text(&mut b, "confirm me", "the message to confirm").await?;
-    let event = within(STEP_TIMEOUT, "delivery report", async {
+    expect_text(c.step, &mut b, "confirm me", "the message to confirm").await?;
+    let event = within(c.step, "delivery report", async {
         loop {
             tokio::select! {
                 ev = reports.recv() => return ev,
@@ -549,14 +574,14 @@ pub(crate) async fn peer_close(c: &Ctx) -> CaseResult {
     a.send(Message::text("last words")).await.ctx("send")?;
     a.close().await.ctx("close")?;
     drop(alice);
-    expect_text(&mut b, "last words", "the message sent before close").await?;
-    match within(
-        STEP_TIMEOUT,
-        "end of the session after the peer closed",
-        b.next(),
+    expect_text(
+        c.step,
+        &mut b,
+        "last words",
+        "the message sent before close",
     )
-    .await?
-    {
+    .await?;
+    match within(c.step, "end of the session after the peer closed", b.next()).await? {
         None => Ok(()),
         Some(Ok(m)) => Err(format!("after close, a message arrived: {:?}", m.body)),
         Some(Err(e)) => Err(format!(

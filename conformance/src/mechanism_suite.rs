@@ -69,6 +69,7 @@ pub struct MechanismSuite {
     transports: Vec<TransportFactory>,
     skips: Skips,
     delivery: Option<Vec<Mime>>,
+    step: Duration,
 }
 
 impl MechanismSuite {
@@ -83,6 +84,7 @@ impl MechanismSuite {
             transports: Vec::new(),
             skips: Skips::default(),
             delivery: None,
+            step: cases::STEP_TIMEOUT,
         }
     }
 
@@ -112,6 +114,14 @@ impl MechanismSuite {
         self
     }
 
+    /// How long one step of a case (a message arriving, a stream ending) may wait before the
+    /// case fails; default [`cases::STEP_TIMEOUT`]. Shorten it only to make a suite that is
+    /// expected to fail finish sooner.
+    pub fn step_timeout(mut self, step: Duration) -> Self {
+        self.step = step;
+        self
+    }
+
     /// Skips `case` (one of [`MECHANISM_CASES`]) over every transport; the report prints
     /// `reason`.
     ///
@@ -136,7 +146,12 @@ impl MechanismSuite {
         let name = (self.mechanism)().name().to_owned();
         let mut report = Report::new(format!("mechanism {name}"));
         for t in &self.transports {
-            let ctx = Ctx::new(self.mechanism.clone(), t.clone(), self.delivery.clone());
+            let ctx = Ctx::new(
+                self.mechanism.clone(),
+                t.clone(),
+                self.delivery.clone(),
+                self.step,
+            );
             let over = ctx.proto.to_string();
             let (r, s, c) = (&mut report, &self.skips, &ctx);
             run_case(r, s, "offer-answer-vectors", &over, cases::vectors(c)).await;

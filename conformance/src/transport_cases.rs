@@ -10,6 +10,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::case::{CaseResult, Context, ensure, within};
 use crate::transport_suite::TransportFactory;
 
+/// What every case needs: the transport factory and how long one step may wait.
+pub(crate) struct Env {
+    pub(crate) factory: TransportFactory,
+    pub(crate) step: Duration,
+}
+
 /// Bytes sent one way by the large-transfer case: 32 MiB.
 pub const LARGE_TRANSFER: usize = 32 * 1024 * 1024;
 /// Bytes each side sends at once in the both-directions case: 4 MiB, more than any socket
@@ -47,8 +53,8 @@ fn media(t: &dyn Transport, port: u16) -> MediaDescription {
 
 /// Listens on `host` with one transport instance and connects with another, then checks the
 /// connector's identity the way an endpoint would.
-pub(crate) async fn pair(f: &TransportFactory, host: &str) -> Result<Pair, String> {
-    let (listening, connecting) = (f(), f());
+pub(crate) async fn pair(f: &Env, host: &str) -> Result<Pair, String> {
+    let (listening, connecting) = ((f.factory)(), (f.factory)());
     let listener = listening.listen(host, 0).await.ctx("listen")?;
     let listen_addr = listener.local_addr();
     let target = Target {
@@ -60,7 +66,7 @@ pub(crate) async fn pair(f: &TransportFactory, host: &str) -> Result<Pair, Strin
         let accepting = listener.accept().await.ctx("accept")?;
         accepting.await.ctx("accept handshake")
     };
-    let (accepted, connected) = within(STEP_TIMEOUT, "connect and accept", async {
+    let (accepted, connected) = within(f.step, "connect and accept", async {
         tokio::join!(accept, connecting.connect(&target))
     })
     .await?;
@@ -88,6 +94,7 @@ pub(crate) fn stream(c: Connection) -> Result<Box<dyn ByteStream>, String> {
 }
 
 async fn send_and_check(
+    step: Duration,
     from: &mut Box<dyn ByteStream>,
     to: &mut Box<dyn ByteStream>,
     data: &[u8],
@@ -95,14 +102,14 @@ async fn send_and_check(
     from.write_all(data).await.ctx("write")?;
     from.flush().await.ctx("flush")?;
     let mut got = vec![0; data.len()];
-    within(STEP_TIMEOUT, "read", to.read_exact(&mut got))
+    within(step, "read", to.read_exact(&mut got))
         .await?
         .ctx("read")?;
     ensure!(got == data, "received {:?}, sent {:?}", got, data);
     Ok(())
 }
 
-pub(crate) async fn listen_connect(f: &TransportFactory) -> CaseResult {
+pub(crate) async fn listen_connect(f: &Env) -> CaseResult {
     let p = pair(f, "127.0.0.1").await?;
     ensure!(
         p.connected.peer.addr == p.listen_addr,
@@ -117,12 +124,12 @@ pub(crate) async fn listen_connect(f: &TransportFactory) -> CaseResult {
         p.connected.local_addr
     );
     let (mut a, mut c) = (stream(p.accepted)?, stream(p.connected)?);
-    send_and_check(&mut c, &mut a, b"ping").await?;
-    send_and_check(&mut a, &mut c, b"pong").await
+    send_and_check(f.step, &mut c, &mut a, b"ping").await?;
+    send_and_check(f.step, &mut a, &mut c, b"pong").await
 }
 
 /// Writes `n` pattern bytes to `w` while reading and checking `n` from `r`.
-async fn pump(stream: Box<dyn ByteStream>, n: usize) -> CaseResult {
+async fn pump(step: Duration, stream: Box<dyn ByteStream>, n: usize) -> CaseResult {
     let (mut r, mut w) = tokio::io::split(stream);
     let write = async {
         let data: Vec<u8> = (0..n).map(pattern).collect();
@@ -131,7 +138,7 @@ async fn pump(stream: Box<dyn ByteStream>, n: usize) -> CaseResult {
     };
     let read = async {
         let mut got = vec![0; n];
-        within(STEP_TIMEOUT, "read", r.read_exact(&mut got))
+        within(step, "read", r.read_exact(&mut got))
             .await?
             .ctx("read")?;
         match got.iter().enumerate().find(|(i, b)| **b != pattern(*i)) {
@@ -143,14 +150,14 @@ async fn pump(stream: Box<dyn ByteStream>, n: usize) -> CaseResult {
     w.and(r)
 }
 
-pub(crate) async fn both_directions(f: &TransportFactory) -> CaseResult {
+pub(crate) async fn both_directions(f: &Env) -> CaseResult {
     let p = pair(f, "127.0.0.1").await?;
     let (a, c) = (stream(p.accepted)?, stream(p.connected)?);
-    let (x, y) = tokio::join!(pump(a, BOTH_WAYS), pump(c, BOTH_WAYS));
+    let (x, y) = tokio::join!(pump(f.step, a, BOTH_WAYS), pump(f.step, c, BOTH_WAYS));
     x.and(y)
 }
 
-pub(crate) async fn large_transfer(f: &TransportFactory) -> CaseResult {
+pub(crate) async fn large_transfer(f: &Env) -> CaseResult {
     let p = pair(f, "127.0.0.1").await?;
     let (mut a, mut c) = (stream(p.accepted)?, stream(p.connected)?);
     let write = async {
@@ -166,7 +173,7 @@ pub(crate) async fn large_transfer(f: &TransportFactory) -> CaseResult {
         let mut buf = vec![0; 64 * 1024];
         let mut got = 0;
         loop {
-            let n = within(STEP_TIMEOUT, "read", a.read(&mut buf))
+            let n = within(f.step, "read", a.read(&mut buf))
                 .await?
                 .ctx("read")?;
             if n == 0 {
@@ -187,8 +194,8 @@ pub(crate) async fn large_transfer(f: &TransportFactory) -> CaseResult {
     w.and(r)
 }
 
-pub(crate) async fn concurrent(f: &TransportFactory) -> CaseResult {
-    let (listening, connecting) = (f(), f());
+pub(crate) async fn concurrent(f: &Env) -> CaseResult {
+    let (listening, connecting) = ((f.factory)(), (f.factory)());
     let listener = listening.listen("127.0.0.1", 0).await.ctx("listen")?;
     let port = listener.local_addr().port();
     let target = Target {
@@ -200,7 +207,7 @@ pub(crate) async fn concurrent(f: &TransportFactory) -> CaseResult {
     let acceptor = async {
         let mut echoes = Vec::with_capacity(CONCURRENT);
         for _ in 0..CONCURRENT {
-            let accepting = within(STEP_TIMEOUT, "accept", listener.accept())
+            let accepting = within(f.step, "accept", listener.accept())
                 .await?
                 .ctx("accept")?;
             echoes.push(tokio::spawn(async move {
@@ -226,7 +233,7 @@ pub(crate) async fn concurrent(f: &TransportFactory) -> CaseResult {
             s.write_all(&i.to_be_bytes()).await.ctx("write")?;
             s.flush().await.ctx("flush")?;
             let mut back = [0; 8];
-            within(STEP_TIMEOUT, "echo", s.read_exact(&mut back))
+            within(f.step, "echo", s.read_exact(&mut back))
                 .await?
                 .ctx("read echo")?;
             ensure!(
@@ -241,7 +248,7 @@ pub(crate) async fn concurrent(f: &TransportFactory) -> CaseResult {
     c.and(a)
 }
 
-pub(crate) async fn peer_close(f: &TransportFactory) -> CaseResult {
+pub(crate) async fn peer_close(f: &Env) -> CaseResult {
     for closer_is_connector in [true, false] {
         let p = pair(f, "127.0.0.1").await?;
         let (a, c) = (stream(p.accepted)?, stream(p.connected)?);
@@ -255,7 +262,7 @@ pub(crate) async fn peer_close(f: &TransportFactory) -> CaseResult {
         closer.shutdown().await.ctx("shutdown")?;
         drop(closer);
         let mut got = Vec::new();
-        within(STEP_TIMEOUT, "read to end", other.read_to_end(&mut got))
+        within(f.step, "read to end", other.read_to_end(&mut got))
             .await?
             .map_err(|e| {
                 format!("after the {side} closed, the other end got {e}, not end of stream")
@@ -268,8 +275,8 @@ pub(crate) async fn peer_close(f: &TransportFactory) -> CaseResult {
     Ok(())
 }
 
-pub(crate) async fn refused(f: &TransportFactory) -> CaseResult {
-    let (listening, connecting) = (f(), f());
+pub(crate) async fn refused(f: &Env) -> CaseResult {
+    let (listening, connecting) = ((f.factory)(), (f.factory)());
     let listener = listening.listen("127.0.0.1", 0).await.ctx("listen")?;
     let port = listener.local_addr().port();
     let target = Target {
@@ -279,7 +286,7 @@ pub(crate) async fn refused(f: &TransportFactory) -> CaseResult {
     };
     drop(listener);
     match within(
-        STEP_TIMEOUT,
+        f.step,
         "connect to a closed port",
         connecting.connect(&target),
     )
@@ -290,7 +297,7 @@ pub(crate) async fn refused(f: &TransportFactory) -> CaseResult {
     }
 }
 
-pub(crate) async fn family(f: &TransportFactory, host: &str) -> CaseResult {
+pub(crate) async fn family(f: &Env, host: &str) -> CaseResult {
     let p = pair(f, host).await?;
     let want_v6 = host.contains(':');
     for (what, addr) in [
@@ -304,8 +311,8 @@ pub(crate) async fn family(f: &TransportFactory, host: &str) -> CaseResult {
         );
     }
     let (mut a, mut c) = (stream(p.accepted)?, stream(p.connected)?);
-    send_and_check(&mut c, &mut a, host.as_bytes()).await?;
-    send_and_check(&mut a, &mut c, b"back").await
+    send_and_check(f.step, &mut c, &mut a, host.as_bytes()).await?;
+    send_and_check(f.step, &mut a, &mut c, b"back").await
 }
 
 /// Whether this host can bind the IPv6 loopback.

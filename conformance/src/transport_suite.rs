@@ -46,7 +46,7 @@ where
 /// # }
 /// ```
 pub struct TransportSuite {
-    factory: TransportFactory,
+    env: cases::Env,
     skips: Skips,
 }
 
@@ -58,9 +58,20 @@ impl TransportSuite {
         F: Fn() -> T + Send + Sync + 'static,
     {
         Self {
-            factory: transport_factory(make),
+            env: cases::Env {
+                factory: transport_factory(make),
+                step: cases::STEP_TIMEOUT,
+            },
             skips: Skips::default(),
         }
+    }
+
+    /// How long one step of a case (an accept, a read) may wait before the case fails;
+    /// default [`cases::STEP_TIMEOUT`]. Shorten it only to make a suite that is expected to
+    /// fail finish sooner.
+    pub fn step_timeout(mut self, step: std::time::Duration) -> Self {
+        self.env.step = step;
+        self
     }
 
     /// Skips `case` (one of [`TRANSPORT_CASES`]); the report prints `reason`.
@@ -76,9 +87,9 @@ impl TransportSuite {
     /// Runs every case and reports. Never panics on a failing case: see
     /// [`Report::assert_passed`].
     pub async fn run(self) -> Report {
-        let name = (self.factory)().name().to_owned();
+        let name = (self.env.factory)().name().to_owned();
         let mut report = Report::new(format!("transport {name}"));
-        let f = &self.factory;
+        let f = &self.env;
         let s = &self.skips;
         let r = &mut report;
         run_case(r, s, "listen-connect", &name, cases::listen_connect(f)).await;
