@@ -37,6 +37,8 @@ pub(crate) struct Ctx {
     pub(crate) proto: ProtoToken,
     /// How long one step may wait.
     pub(crate) step: Duration,
+    /// Directories of SDP vectors to run.
+    pub(crate) vector_dirs: Vec<std::path::PathBuf>,
 }
 
 impl Ctx {
@@ -45,6 +47,7 @@ impl Ctx {
         transport: TransportFactory,
         delivery: Option<Vec<Mime>>,
         step: Duration,
+        vector_dirs: Vec<std::path::PathBuf>,
     ) -> Self {
         let m = mechanism();
         let t = transport();
@@ -57,6 +60,7 @@ impl Ctx {
             delivery,
             proto,
             step,
+            vector_dirs,
         }
     }
 
@@ -162,10 +166,14 @@ async fn expect_nothing(step: Duration, s: &mut Session, what: &str) -> CaseResu
 pub(crate) async fn vectors(c: &Ctx) -> CaseResult {
     let n = c.negotiator();
     let transport = c.transport().name().to_owned();
-    let ran = crate::vectors::sdp::check_all(&n, &transport, c.proto.as_str())?;
+    let mut ran = 0;
+    for dir in &c.vector_dirs {
+        ran += crate::vectors::sdp::check_all(dir, &n, &transport, c.proto.as_str())?;
+    }
     ensure!(
         ran > 0,
-        "no vector in conformance/vectors/sdp applies to {}; add one or skip this case with a reason",
+        "no SDP vector applies to {}: add some with MechanismSuite::sdp_vectors, or skip this \
+         case with a reason",
         c.proto
     );
     Ok(())

@@ -70,6 +70,7 @@ pub struct MechanismSuite {
     skips: Skips,
     delivery: Option<Vec<Mime>>,
     step: Duration,
+    vector_dirs: Vec<std::path::PathBuf>,
 }
 
 impl MechanismSuite {
@@ -85,6 +86,7 @@ impl MechanismSuite {
             skips: Skips::default(),
             delivery: None,
             step: cases::STEP_TIMEOUT,
+            vector_dirs: vec![crate::vectors::dir("sdp")],
         }
     }
 
@@ -111,6 +113,14 @@ impl MechanismSuite {
                 .map(|t| t.parse().unwrap_or_else(|e| panic!("{t}: {e}")))
                 .collect(),
         );
+        self
+    }
+
+    /// Also runs the SDP vectors in `dir` (same format as `conformance/vectors/sdp`, see its
+    /// README): how a plug-in with its own proto token ships its offer/answer examples. The
+    /// shared vectors run too, where they apply.
+    pub fn sdp_vectors(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.vector_dirs.push(dir.into());
         self
     }
 
@@ -151,6 +161,7 @@ impl MechanismSuite {
                 t.clone(),
                 self.delivery.clone(),
                 self.step,
+                self.vector_dirs.clone(),
             );
             let over = ctx.proto.to_string();
             let (r, s, c) = (&mut report, &self.skips, &ctx);

@@ -27,8 +27,15 @@ pub fn dir(sub: &str) -> PathBuf {
 /// # Errors
 /// When the directory cannot be read.
 pub fn files(sub: &str, ext: &str) -> Result<Vec<PathBuf>, String> {
-    let d = dir(sub);
-    let mut out: Vec<PathBuf> = std::fs::read_dir(&d)
+    files_in(&dir(sub), ext)
+}
+
+/// Files in `d` ending in `.<ext>`, sorted.
+///
+/// # Errors
+/// When the directory cannot be read.
+pub fn files_in(d: &Path, ext: &str) -> Result<Vec<PathBuf>, String> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(d)
         .map_err(|e| format!("{}: {e}", d.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == ext))

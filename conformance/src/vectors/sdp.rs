@@ -7,7 +7,7 @@ use std::path::Path;
 use imsession::sdp::SessionDescription;
 use imsession::{AnswerOptions, LocalAddress, MediaOptions, MediaRange, Negotiator, Role};
 
-use super::{files, parse_keys};
+use super::{files_in, parse_keys};
 
 /// Every key an `.expect` file may hold.
 pub const KEYS: &[&str] = &[
@@ -44,15 +44,17 @@ pub struct SdpVector {
     pub sdp: SessionDescription,
     /// Its `.expect` keys.
     pub expect: BTreeMap<String, String>,
+    /// The directory it is in (where its `peer-answer` is).
+    pub dir: std::path::PathBuf,
 }
 
-/// Loads every `vectors/sdp/*.sdp` with its `.expect`.
+/// Loads every `*.sdp` in `dir` with its `.expect` ([`super::dir`]`("sdp")` for this crate's).
 ///
 /// # Errors
 /// A missing `.expect`, a bad key, a missing required key, or an SDP that does not parse.
-pub fn load() -> Result<Vec<SdpVector>, String> {
+pub fn load(dir: &Path) -> Result<Vec<SdpVector>, String> {
     let mut out = Vec::new();
-    for path in files("sdp", "sdp")? {
+    for path in files_in(dir, "sdp")? {
         out.push(load_one(&path)?);
     }
     Ok(out)
@@ -77,11 +79,17 @@ fn load_one(path: &Path) -> Result<SdpVector, String> {
         return Err(format!("{name}: does not start with v=0"));
     }
     let sdp = SessionDescription::parse(&sdp_text).map_err(|e| format!("{name}: {e}"))?;
-    Ok(SdpVector { name, sdp, expect })
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok(SdpVector {
+        name,
+        sdp,
+        expect,
+        dir,
+    })
 }
 
 /// Whether offer `v` is for `negotiator` serving `proto`: its first m-line uses `proto`, or it
-/// uses only protos the negotiator does not serve and says which m-lines are rejected (every
+/// uses only protos the negotiator does not serve and expects every m-line rejected (every
 /// negotiator must refuse what it cannot serve).
 pub fn applies(v: &SdpVector, negotiator: &Negotiator, proto: &str) -> bool {
     if v.expect["kind"] != "offer" {
@@ -95,17 +103,24 @@ pub fn applies(v: &SdpVector, negotiator: &Negotiator, proto: &str) -> bool {
     let none_served = media
         .iter()
         .all(|m| !served.iter().any(|p| *p == *m.proto.as_str()));
-    first || (none_served && v.expect.contains_key("rejected"))
+    let all: Vec<String> = (0..media.len()).map(|i| i.to_string()).collect();
+    let all_rejected = v.expect.get("rejected") == Some(&all.join(","));
+    first || (none_served && all_rejected)
 }
 
-/// Runs every vector that [`applies`] to `proto` with `negotiator` (whose transport is named
-/// `transport`) and returns how many ran.
+/// Runs every vector in `dir` that [`applies`] to `proto` with `negotiator` (whose transport
+/// is named `transport`) and returns how many ran.
 ///
 /// # Errors
 /// The first vector whose outcome differs, naming the file and key; or a vector set that is
 /// inconsistent (an answer no offer names).
-pub fn check_all(negotiator: &Negotiator, transport: &str, proto: &str) -> Result<usize, String> {
-    let all = load()?;
+pub fn check_all(
+    dir: &Path,
+    negotiator: &Negotiator,
+    transport: &str,
+    proto: &str,
+) -> Result<usize, String> {
+    let all = load(dir)?;
     let mut ran = 0;
     let mut referenced = Vec::new();
     for v in all.iter().filter(|v| v.expect["kind"] == "offer") {
@@ -226,7 +241,7 @@ pub fn check_offer(n: &Negotiator, transport: &str, v: &SdpVector) -> Result<usi
     let Some(peer) = exp.get("peer-answer") else {
         return Ok(checked);
     };
-    let peer_sdp = load_one(&super::dir("sdp").join(peer))?.sdp;
+    let peer_sdp = load_one(&v.dir.join(peer))?.sdp;
     let proto = imsession::ProtoToken::parse(&v.sdp.media()[0].proto)
         .map_err(|e| format!("{name}: {e}"))?;
     let mut pending = n
