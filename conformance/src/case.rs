@@ -18,13 +18,13 @@ pub struct Skips {
 }
 
 impl Skips {
-    /// Adds `case` with `reason`.
+    /// Adds `case` (one of `known`) with `reason`.
     ///
     /// # Panics
     /// When `case` is not one of `known` (a typo would silently run the case), or the reason is
     /// blank.
     #[track_caller]
-    pub(crate) fn add(&mut self, known: &[&str], case: &str, reason: &str) {
+    pub fn add(&mut self, known: &[&str], case: &str, reason: &str) {
         assert!(
             known.contains(&case),
             "cannot skip unknown case {case:?}; cases are: {}",

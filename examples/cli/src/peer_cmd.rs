@@ -31,6 +31,10 @@ pub(crate) struct OfferArgs {
     /// Seconds to wait for the answer file.
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_WAIT_SECS)]
     wait: u64,
+    /// Test peer mode: send every received message back (same type, headers and body)
+    /// instead of chatting; stdin is not read. Runs until the peer closes.
+    #[arg(long)]
+    echo: bool,
 }
 
 /// Options of `imsession answer`.
@@ -57,6 +61,10 @@ pub(crate) struct AnswerArgs {
     /// Seconds to wait for the offer file.
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_WAIT_SECS)]
     wait: u64,
+    /// Test peer mode: send every received message back (same type, headers and body)
+    /// instead of chatting; stdin is not read. Runs until the peer closes.
+    #[arg(long)]
+    echo: bool,
 }
 
 /// Offers, waits for the answer, establishes and chats.
@@ -84,7 +92,11 @@ pub(crate) async fn offer(args: OfferArgs) -> CliResult<()> {
         .next()
         .ok_or("the answer selected no session")?;
     let session = endpoint.establish(selection).await?;
-    chat::run(session).await
+    if args.echo {
+        chat::echo(session).await
+    } else {
+        chat::run(session).await
+    }
 }
 
 /// Waits for the offer, answers, establishes and chats.
@@ -108,5 +120,9 @@ pub(crate) async fn answer(args: AnswerArgs) -> CliResult<()> {
         .next()
         .ok_or("every m-line of the offer was refused")?;
     let session = endpoint.establish(selection).await?;
-    chat::run(session).await
+    if args.echo {
+        chat::echo(session).await
+    } else {
+        chat::run(session).await
+    }
 }
