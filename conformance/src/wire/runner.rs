@@ -173,7 +173,11 @@ impl Runner {
                     .await
                     .map_err(|_| "the peer did not connect".to_owned())?
                     .ctx("accept")?;
-                accepting.await.ctx("accept")?
+                let conn = accepting.await.ctx("accept")?;
+                transport
+                    .verify_peer(&sel.target.media, &conn.peer)
+                    .ctx("the connecting peer")?;
+                conn
             }
             other => return Err(format!("the runner cannot play role {other:?}")),
         };
