@@ -144,7 +144,8 @@ impl MechanismSuite {
     }
 
     /// Runs every case over every transport and reports. A case that fails does not stop the
-    /// others; see [`Report::assert_passed`].
+    /// others; see [`Report::assert_passed`]. Cancelling drops the case in flight with its
+    /// endpoints and sockets.
     ///
     /// # Panics
     /// When no transport was named.

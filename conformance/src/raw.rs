@@ -55,7 +55,9 @@ impl RawPeer {
             .complete(&pending, &answer.sdp)
             .ctx("complete")?
             .remove(0);
-        let transport = ctx.transport();
+        // The negotiator's own transport instance: the one our offer described (a TLS
+        // transport's certificate must match the fingerprint the endpoint read).
+        let transport = ours.transport().clone();
         let (conn, session) =
             tokio::join!(transport.connect(&ours.target), endpoint.establish(theirs));
         let io = stream(conn.ctx("connect")?)?;

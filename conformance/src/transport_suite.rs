@@ -84,8 +84,8 @@ impl TransportSuite {
         self
     }
 
-    /// Runs every case and reports. Never panics on a failing case: see
-    /// [`Report::assert_passed`].
+    /// Runs every case and reports. Never fails or panics on a failing case (see
+    /// [`Report::assert_passed`]). Cancelling drops the case in flight and its sockets.
     pub async fn run(self) -> Report {
         let name = (self.env.factory)().name().to_owned();
         let mut report = Report::new(format!("transport {name}"));

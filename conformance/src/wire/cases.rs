@@ -216,7 +216,9 @@ async fn bad_length(p: &mut WirePeer) -> CaseResult {
     }
 }
 
-/// Runs every case not in `skips` against the peer, in [`WIRE_CASES`] order.
+/// Runs every case not in `skips` against the peer, in [`WIRE_CASES`] order, then closes our
+/// side. Failures land in the report, never in an error. Not cancel-safe: a case cancelled
+/// mid-write leaves the stream in an unknown state.
 pub async fn run_cases(mut p: WirePeer, subject: &str, skips: &Skips) -> Report {
     let mut report = Report::new(subject);
     let r = &mut report;

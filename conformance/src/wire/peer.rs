@@ -140,7 +140,7 @@ impl WirePeer {
         Ok(buf)
     }
 
-    /// Writes and flushes `bytes`.
+    /// Writes and flushes `bytes`. Not cancel-safe: part may have been written.
     ///
     /// # Errors
     /// When the connection fails.
@@ -149,7 +149,7 @@ impl WirePeer {
         self.writer.flush().await.ctx("flush")
     }
 
-    /// Writes `bytes` one at a time, flushing each.
+    /// Writes `bytes` one at a time, flushing each. Not cancel-safe.
     ///
     /// # Errors
     /// When the connection fails.
@@ -161,10 +161,12 @@ impl WirePeer {
     }
 
     /// The next message for our session within `limit`, processing delivery reports and
-    /// sending any replies our session owes on the way.
+    /// sending any replies our session owes on the way. Not cancel-safe while it writes a
+    /// reply.
     ///
     /// # Errors
-    /// Nothing arrived in time, or the peer sent a frame our session rejects.
+    /// Nothing arrived in time, the peer sent a frame our session rejects, or a reply could
+    /// not be written.
     pub async fn next(&mut self, limit: Duration) -> Result<Arrival, String> {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
@@ -174,7 +176,8 @@ impl WirePeer {
         }
     }
 
-    /// Waits for the peer's delivery report on our message `id`.
+    /// Waits for the peer's delivery report on our message `id`. Not cancel-safe while it
+    /// writes a reply.
     ///
     /// # Errors
     /// None within `limit`, or a message arrived first (the peer echoed something unexpected),
@@ -292,7 +295,7 @@ impl WirePeer {
         Arrival::Closed(why)
     }
 
-    /// Closes our side of the connection.
+    /// Closes our side of the connection. Cancel-safe.
     ///
     /// # Errors
     /// When the shutdown fails.

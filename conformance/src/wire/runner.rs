@@ -74,7 +74,8 @@ impl Runner {
             .ok_or_else(|| format!("no transport for {proto}"))
     }
 
-    /// Binds a listener and builds an offer of `proto` (either side may connect).
+    /// Binds a listener and builds an offer of `proto` (either side may connect). Cancel-safe
+    /// (the listener is dropped).
     ///
     /// # Errors
     /// An unsupported proto, or a listener that cannot be bound.
@@ -113,7 +114,7 @@ impl Runner {
     }
 
     /// Answers the peer's offer (taking `passive` when the offer lets us choose and `listen`
-    /// is set, else connecting).
+    /// is set, else connecting). Cancel-safe (the listener is dropped).
     ///
     /// # Errors
     /// The offer cannot be answered, or a listener cannot be bound.
@@ -158,10 +159,12 @@ impl Runner {
         ))
     }
 
-    /// Connects or accepts as negotiated.
+    /// Connects or accepts (for at most [`super::WIRE_STEP_TIMEOUT`]) as negotiated, checking
+    /// an accepted peer's identity. Cancel-safe: nothing is kept.
     ///
     /// # Errors
-    /// A role the runner cannot play (`both`, `holdconn`), or the connection failing.
+    /// A role the runner cannot play (`both`, `holdconn`), the connection failing, no peer
+    /// connecting in time, or a peer whose identity does not match its SDP.
     pub async fn connect(&self, n: Negotiated) -> Result<WirePeer, String> {
         let sel = n.selection;
         let transport = sel.transport().clone();
