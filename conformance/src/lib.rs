@@ -34,29 +34,20 @@
 //! Each case's outcome lands in a [`Report`]; a skipped case always carries its reason, and
 //! [`Report::assert_passed`] names every failed case and why.
 //!
+//! - [`transport`] and [`mechanism`]: the two suites, their cases' sizes and time bounds.
+//! - [`transport`] and [`mechanism`]: the two suites, their cases' sizes and time bounds.
 //! - [`vectors`]: the files under `conformance/vectors/` and their checks.
 //! - [`wire`]: the cases the runner plays against a peer in another process.
 #![forbid(unsafe_code)]
 
 mod case;
-mod mechanism_cases;
-mod mechanism_suite;
-mod raw;
+pub mod mechanism;
 mod report;
-mod transport_cases;
-mod transport_suite;
+pub mod transport;
 pub mod vectors;
 pub mod wire;
 
 pub use case::{CASE_TIMEOUT, CaseResult, Skips};
-pub use mechanism_cases::{
-    BACK_TO_BACK_COUNT, BIG_MESSAGE, GARBAGE, ORDERING_COUNT,
-    STEP_TIMEOUT as MECHANISM_STEP_TIMEOUT,
-};
-pub use mechanism_suite::{
-    MECHANISM_CASES, MechanismFactory, MechanismSuite, SUITE_BIND_TIMEOUT, SUITE_EARLY_FRAME_GRACE,
-    SUITE_MAX_MESSAGE, suite_limits,
-};
+pub use mechanism::{MECHANISM_CASES, MechanismSuite};
 pub use report::{CaseReport, Outcome, Report};
-pub use transport_cases::{BOTH_WAYS, CONCURRENT, LARGE_TRANSFER, STEP_TIMEOUT};
-pub use transport_suite::{TRANSPORT_CASES, TransportFactory, TransportSuite, transport_factory};
+pub use transport::{TRANSPORT_CASES, TransportSuite};

@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, WriteHalf};
 use tokio::sync::mpsc;
 
 use crate::case::Context;
-use crate::transport_cases::stream;
+use crate::transport::cases::stream;
 
 /// How long the runner waits for one reply from the peer.
 pub const WIRE_STEP_TIMEOUT: Duration = Duration::from_secs(10);

@@ -9,9 +9,9 @@ use imsession::{
 };
 use tokio::io::AsyncWriteExt;
 
+use super::ctx::Ctx;
 use crate::case::Context;
-use crate::mechanism_cases::Ctx;
-use crate::transport_cases::stream;
+use crate::transport::cases::stream;
 
 /// A raw connection into an endpoint under test, and the session it serves there.
 pub(crate) struct RawPeer {

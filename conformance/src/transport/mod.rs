@@ -6,7 +6,9 @@ use imsession::Transport;
 
 use crate::case::{Skips, run_case};
 use crate::report::Report;
-use crate::transport_cases as cases;
+pub(crate) mod cases;
+
+pub use cases::{BOTH_WAYS, CONCURRENT, LARGE_TRANSFER, STEP_TIMEOUT};
 
 /// Every case of the transport suite, in the order they run.
 pub const TRANSPORT_CASES: &[&str] = &[

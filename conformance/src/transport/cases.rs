@@ -7,8 +7,8 @@ use imsession::sdp::MediaDescription;
 use imsession::{ByteStream, Connection, ConnectionIo, Target, Transport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::TransportFactory;
 use crate::case::{CaseResult, Context, ensure, within};
-use crate::transport_suite::TransportFactory;
 
 /// What every case needs: the transport factory and how long one step may wait.
 pub(crate) struct Env {

@@ -8,9 +8,20 @@ use imsession::{Limits, SessionMechanism};
 use mime::Mime;
 
 use crate::case::{Skips, run_case};
-use crate::mechanism_cases::{self as cases, Ctx};
+mod ctx;
+mod faults;
+mod raw;
+mod traffic;
+
+pub use ctx::STEP_TIMEOUT;
+pub use faults::GARBAGE;
+pub use traffic::{BACK_TO_BACK_COUNT, BIG_MESSAGE, ORDERING_COUNT};
+
 use crate::report::Report;
-use crate::transport_suite::{TransportFactory, transport_factory};
+use crate::transport::{TransportFactory, transport_factory};
+use ctx::Ctx;
+use faults as f;
+use traffic as t;
 
 /// Every case of the mechanism suite, in the order they run (for each transport).
 pub const MECHANISM_CASES: &[&str] = &[
@@ -85,7 +96,7 @@ impl MechanismSuite {
             transports: Vec::new(),
             skips: Skips::default(),
             delivery: None,
-            step: cases::STEP_TIMEOUT,
+            step: STEP_TIMEOUT,
             vector_dirs: vec![crate::vectors::dir("sdp")],
         }
     }
@@ -125,7 +136,7 @@ impl MechanismSuite {
     }
 
     /// How long one step of a case (a message arriving, a stream ending) may wait before the
-    /// case fails; default [`cases::STEP_TIMEOUT`]. Shorten it only to make a suite that is
+    /// case fails; default [`STEP_TIMEOUT`]. Shorten it only to make a suite that is
     /// expected to fail finish sooner.
     pub fn step_timeout(mut self, step: Duration) -> Self {
         self.step = step;
@@ -166,19 +177,19 @@ impl MechanismSuite {
             );
             let over = ctx.proto.to_string();
             let (r, s, c) = (&mut report, &self.skips, &ctx);
-            run_case(r, s, "offer-answer-vectors", &over, cases::vectors(c)).await;
-            run_case(r, s, "round-trip", &over, cases::round_trip(c)).await;
-            run_case(r, s, "ordering", &over, cases::ordering(c)).await;
-            run_case(r, s, "back-to-back", &over, cases::back_to_back(c)).await;
-            run_case(r, s, "big-message", &over, cases::big_message(c)).await;
-            run_case(r, s, "too-large", &over, cases::too_large(c)).await;
-            run_case(r, s, "fragmentation", &over, cases::fragmentation(c)).await;
-            run_case(r, s, "bad-frames", &over, cases::bad_frames(c)).await;
-            run_case(r, s, "garbage", &over, cases::garbage(c)).await;
-            run_case(r, s, "connection-sharing", &over, cases::sharing(c)).await;
-            run_case(r, s, "unknown-session", &over, cases::unknown_session(c)).await;
-            run_case(r, s, "delivery-reports", &over, cases::delivery(c)).await;
-            run_case(r, s, "peer-close", &over, cases::peer_close(c)).await;
+            run_case(r, s, "offer-answer-vectors", &over, t::vectors(c)).await;
+            run_case(r, s, "round-trip", &over, t::round_trip(c)).await;
+            run_case(r, s, "ordering", &over, t::ordering(c)).await;
+            run_case(r, s, "back-to-back", &over, t::back_to_back(c)).await;
+            run_case(r, s, "big-message", &over, t::big_message(c)).await;
+            run_case(r, s, "too-large", &over, t::too_large(c)).await;
+            run_case(r, s, "fragmentation", &over, f::fragmentation(c)).await;
+            run_case(r, s, "bad-frames", &over, f::bad_frames(c)).await;
+            run_case(r, s, "garbage", &over, f::garbage(c)).await;
+            run_case(r, s, "connection-sharing", &over, t::sharing(c)).await;
+            run_case(r, s, "unknown-session", &over, f::unknown_session(c)).await;
+            run_case(r, s, "delivery-reports", &over, t::delivery(c)).await;
+            run_case(r, s, "peer-close", &over, t::peer_close(c)).await;
         }
         report
     }
