@@ -36,7 +36,7 @@ impl Outcome {
 /// One case's outcome.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CaseReport {
-    /// The case name (`round-trip`), as [`crate::Skip`] names it.
+    /// The case name (`round-trip`), as the suites list it and skips name it.
     pub case: String,
     /// What the case ran over (`tcp`, `jsonl/tcp`, `ipv6`), empty when nothing varies.
     pub over: String,

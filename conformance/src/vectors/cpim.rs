@@ -2,7 +2,7 @@
 //! marked valid or invalid with the reason.
 //!
 //! A file is `key=value` lines, a line `---`, then the body with escapes (see
-//! [`super::unescape`]: every CRLF is written `\r\n`; the file's own line breaks are not part of
+//! [`crate::vectors::unescape`]: every CRLF is written `\r\n`; the file's own line breaks are not part of
 //! the body). Keys:
 //!
 //! | key | meaning |
