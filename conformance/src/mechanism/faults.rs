@@ -162,6 +162,18 @@ pub(crate) async fn unknown_session(c: &Ctx) -> CaseResult {
     other
         .encode(Message::text("for nobody"), &mut wire)
         .ctx("encode")?;
+    // The session's real receiving end with a stranger as sender: still nobody's session.
+    let mut impostor = m.open(&SessionParams {
+        local: SessionEnd {
+            uri: m.new_uri("impostor.invalid"),
+            ..raw.local.clone()
+        },
+        remote: raw.remote.clone(),
+        limits: suite_limits(),
+    });
+    impostor
+        .encode(Message::text("for an impostor"), &mut wire)
+        .ctx("encode")?;
     raw.write(&wire).await?;
     let mine = raw.frame(Message::text("for the session"))?;
     raw.write(&mine).await?;
@@ -169,14 +181,14 @@ pub(crate) async fn unknown_session(c: &Ctx) -> CaseResult {
         c.step,
         &mut raw.session,
         "for the session",
-        "after a frame for an unknown session",
+        "after frames for unknown sessions (one to the session's own URI from a stranger)",
     )
     .await?;
     within(c.step, "counting the unknown frame", async {
-        while bob.stats().unknown_session_frames == 0 {
+        while bob.stats().unknown_session_frames < 2 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     })
     .await
-    .map_err(|_| "the frame for an unknown session was never counted as unknown".to_owned())
+    .map_err(|_| "the two frames for unknown sessions were not both counted as unknown".to_owned())
 }

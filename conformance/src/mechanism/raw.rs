@@ -24,6 +24,8 @@ pub(crate) struct RawPeer {
     pub(crate) session: Session,
     /// The scripted side's end (for making sessions that do not exist).
     pub(crate) local: SessionEnd,
+    /// The endpoint's end.
+    pub(crate) remote: SessionEnd,
 }
 
 impl RawPeer {
@@ -72,6 +74,7 @@ impl RawPeer {
             state,
             session,
             local: ours.local,
+            remote: ours.remote,
         })
     }
 

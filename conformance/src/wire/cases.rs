@@ -132,13 +132,18 @@ async fn garbage_before(p: &mut WirePeer) -> CaseResult {
 }
 
 async fn unknown_session(p: &mut WirePeer) -> CaseResult {
-    let mut bytes = p.stranger_frame(Message::text("for nobody"))?.to_vec();
+    let mut bytes = p
+        .stranger_frame(Message::text("for nobody"), false)?
+        .to_vec();
+    // The peer's own URI with a stranger's: routing on To alone would deliver this one.
+    bytes.extend_from_slice(&p.stranger_frame(Message::text("for an impostor"), true)?);
     bytes.extend_from_slice(&p.frame(Message::text("for the session"))?);
     p.write(&bytes).await?;
     expect_echo(
         p,
         b"for the session",
-        "after a frame for an unknown session (cpimmsg-sessions §6.2: discard it)",
+        "after frames for unknown sessions, one to the peer's own URI (cpimmsg-sessions §6.2: \
+         To and From must both match; discard them)",
     )
     .await
 }

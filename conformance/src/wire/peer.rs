@@ -257,18 +257,24 @@ impl WirePeer {
         })
     }
 
-    /// A frame for a session that does not exist on this connection (fresh URIs at both ends).
+    /// A frame for a session that does not exist on this connection: from a fresh URI, to a
+    /// fresh URI, or to the peer's real URI when `to_peer` (a session is both URIs, so that is
+    /// still nobody's).
     ///
     /// # Errors
     /// When the message cannot be encoded.
-    pub fn stranger_frame(&self, message: Message) -> Result<BytesMut, String> {
+    pub fn stranger_frame(&self, message: Message, to_peer: bool) -> Result<BytesMut, String> {
         let stranger = SessionEnd {
             uri: self.mechanism.new_uri("stranger.invalid"),
             ..self.local.clone()
         };
-        let nobody = SessionEnd {
-            uri: self.mechanism.new_uri("nobody.invalid"),
-            ..self.remote.clone()
+        let nobody = if to_peer {
+            self.remote.clone()
+        } else {
+            SessionEnd {
+                uri: self.mechanism.new_uri("nobody.invalid"),
+                ..self.remote.clone()
+            }
         };
         let mut other = self.mechanism.open(&SessionParams {
             local: stranger,
