@@ -86,7 +86,6 @@ pub(crate) async fn pair(f: &Env, host: &str) -> Result<Pair, String> {
 pub(crate) fn stream(c: Connection) -> Result<Box<dyn ByteStream>, String> {
     match c.io {
         ConnectionIo::Stream(s) => Ok(s),
-        #[allow(unreachable_patterns)]
         other => Err(format!(
             "connection carries {other:?}, not a byte stream; this case needs one"
         )),
