@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Fills fuzz/corpus/<target>/ with the seed inputs: the SDP conformance vectors, every file in
+# conformance/vectors/cpim and conformance/vectors/framing (whatever is there), and the CPIM
+# examples of the codec tests kept in fuzz/seeds/. Seeds are named seed-<source>-<file>, so
+# rerunning refreshes them without touching what the fuzzer has added.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+vectors="$here/../conformance/vectors"
+corpus="$here/corpus"
+
+# Regular files of a directory, skipping documentation and expectation files.
+inputs() {
+    [ -d "$1" ] || return 0
+    find "$1" -maxdepth 1 -type f ! -name '*.md' ! -name '*.expect' | sort
+}
+
+# The cpim_frames input: split-size prefix (see fuzz_targets/cpim_frames.rs), then the stream.
+# Three splits each: one byte at a time; pieces of 1, 7 and 64 bytes; empty appends and 5.
+frames_seed() { # name, stream file
+    printf '\000' | cat - "$2" >"$corpus/cpim_frames/$1-bytes"
+    printf '\003\001\007\100' | cat - "$2" >"$corpus/cpim_frames/$1-1-7-64"
+    printf '\002\000\005' | cat - "$2" >"$corpus/cpim_frames/$1-0-5"
+}
+
+# A message/cpim body in its outer envelope.
+envelope() { # body file
+    printf 'Content-Type: message/cpim\r\nContent-Length: %d\r\n\r\n' "$(wc -c <"$1")"
+    cat "$1"
+}
+
+mkdir -p "$corpus"/{sdp_roundtrip,negotiate,cpim_message,cpim_frames}
+find "$corpus" -maxdepth 2 -type f -name 'seed-*' -delete
+tmp="$(mktemp)"
+trap 'rm -f "$tmp"' EXIT
+
+for f in $(inputs "$vectors/sdp"); do
+    cp "$f" "$corpus/sdp_roundtrip/seed-sdp-$(basename "$f")"
+    cp "$f" "$corpus/negotiate/seed-sdp-$(basename "$f")"
+done
+for f in $(inputs "$vectors/cpim") $(inputs "$here/seeds/cpim_message"); do
+    name="seed-cpim-$(basename "$f")"
+    cp "$f" "$corpus/cpim_message/$name"
+    envelope "$f" >"$tmp"
+    frames_seed "$name" "$tmp"
+done
+for f in $(inputs "$vectors/framing") $(inputs "$here/seeds/cpim_frames"); do
+    frames_seed "seed-frames-$(basename "$f")" "$f"
+done
+
+for t in sdp_roundtrip negotiate cpim_message cpim_frames; do
+    echo "$t: $(find "$corpus/$t" -maxdepth 1 -type f -name 'seed-*' | wc -l) seeds"
+done
