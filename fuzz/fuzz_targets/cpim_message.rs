@@ -1,11 +1,19 @@
 //! CPIM message codec: any body either fails with a typed error or decodes to a message whose
 //! encoding decodes back to the same message, is exactly `encoded_len` bytes, and is a fixed
-//! point; the typed accessors never panic. Delivery-status bodies round-trip likewise.
+//! point; the typed accessors never panic. Small limits, which the fuzzer can reach, only
+//! ever refuse: what decodes under them decodes the same under the defaults. Delivery-status
+//! bodies round-trip likewise.
 #![no_main]
 
 use bytes::{Bytes, BytesMut};
 use imsession_cpim::codec::{CodecLimits, CpimMessage, DeliveryStatus};
 use libfuzzer_sys::fuzz_target;
+
+const SMALL: CodecLimits = CodecLimits {
+    max_message: 300,
+    max_header_block: 120,
+    max_garbage: 0,
+};
 
 fuzz_target!(|data: &[u8]| {
     let limits = CodecLimits::default();
@@ -16,9 +24,18 @@ fuzz_target!(|data: &[u8]| {
             .unwrap_or_else(|e| panic!("encoded delivery status does not decode: {e}"));
         assert_eq!(back, status, "delivery status round trip");
     }
-    let Ok(msg) = CpimMessage::decode(Bytes::copy_from_slice(data), &limits) else {
+    let data = Bytes::copy_from_slice(data);
+    let small = CpimMessage::decode(data.clone(), &SMALL);
+    let Ok(msg) = CpimMessage::decode(data, &limits) else {
+        assert!(
+            small.is_err(),
+            "small limits accept what the defaults refuse"
+        );
         return;
     };
+    if let Ok(small) = small {
+        assert_eq!(small, msg, "limits change what is decoded");
+    }
     let _ = (
         msg.from(),
         msg.to(),
