@@ -8,10 +8,16 @@ here="$(cd "$(dirname "$0")" && pwd)"
 vectors="$here/../conformance/vectors"
 corpus="$here/corpus"
 
-# Regular files of a directory, skipping documentation and expectation files.
+# Regular files under a directory, skipping documentation and expectation files.
 inputs() {
     [ -d "$1" ] || return 0
-    find "$1" -maxdepth 1 -type f ! -name '*.md' ! -name '*.expect' | sort
+    find "$1" -type f ! -name '*.md' ! -name '*.expect' | sort
+}
+
+# A seed name for file $2 under directory $1: its relative path with / as _.
+seed_name() {
+    local rel="${2#"$1"/}"
+    echo "${rel//\//_}"
 }
 
 # The cpim_frames input: split-size prefix (see fuzz_targets/cpim_frames.rs), then the stream.
@@ -33,18 +39,23 @@ find "$corpus" -maxdepth 2 -type f -name 'seed-*' -delete
 tmp="$(mktemp)"
 trap 'rm -f "$tmp"' EXIT
 
-for f in $(inputs "$vectors/sdp"); do
-    cp "$f" "$corpus/sdp_roundtrip/seed-sdp-$(basename "$f")"
-    cp "$f" "$corpus/negotiate/seed-sdp-$(basename "$f")"
+inputs "$vectors/sdp" | while IFS= read -r f; do
+    name="seed-sdp-$(seed_name "$vectors/sdp" "$f")"
+    cp "$f" "$corpus/sdp_roundtrip/$name"
+    cp "$f" "$corpus/negotiate/$name"
 done
-for f in $(inputs "$vectors/cpim") $(inputs "$here/seeds/cpim_message"); do
-    name="seed-cpim-$(basename "$f")"
-    cp "$f" "$corpus/cpim_message/$name"
-    envelope "$f" >"$tmp"
-    frames_seed "$name" "$tmp"
+for dir in "$vectors/cpim" "$here/seeds/cpim_message"; do
+    inputs "$dir" | while IFS= read -r f; do
+        name="seed-cpim-$(seed_name "$dir" "$f")"
+        cp "$f" "$corpus/cpim_message/$name"
+        envelope "$f" >"$tmp"
+        frames_seed "$name" "$tmp"
+    done
 done
-for f in $(inputs "$vectors/framing") $(inputs "$here/seeds/cpim_frames"); do
-    frames_seed "seed-frames-$(basename "$f")" "$f"
+for dir in "$vectors/framing" "$here/seeds/cpim_frames"; do
+    inputs "$dir" | while IFS= read -r f; do
+        frames_seed "seed-frames-$(seed_name "$dir" "$f")" "$f"
+    done
 done
 
 for t in sdp_roundtrip negotiate cpim_message cpim_frames; do
