@@ -27,9 +27,16 @@ fi
 ./seed.sh
 cargo fuzz build -s none
 mkdir -p logs
+# The libFuzzer dictionary of a target: the tokens of the format it parses.
+dict() {
+    case "$1" in
+    sdp_roundtrip | negotiate) echo "$PWD/dicts/sdp.dict" ;;
+    *) echo "$PWD/dicts/cpim.dict" ;;
+    esac
+}
 for t in "${targets[@]}"; do
     echo "== fuzz $t for ${seconds}s"
-    if ! cargo fuzz run -s none "$t" -- \
+    if ! cargo fuzz run -s none "$t" -- -dict="$(dict "$t")" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 >"logs/$t.log" 2>&1; then
         tail -n 60 "logs/$t.log" >&2

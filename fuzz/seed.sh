@@ -39,10 +39,12 @@ find "$corpus" -maxdepth 2 -type f -name 'seed-*' -delete
 tmp="$(mktemp)"
 trap 'rm -f "$tmp"' EXIT
 
-inputs "$vectors/sdp" | while IFS= read -r f; do
-    name="seed-sdp-$(seed_name "$vectors/sdp" "$f")"
-    cp "$f" "$corpus/sdp_roundtrip/$name"
-    cp "$f" "$corpus/negotiate/$name"
+for dir in "$vectors/sdp" "$here/seeds/sdp"; do
+    inputs "$dir" | while IFS= read -r f; do
+        name="seed-sdp-$(seed_name "$dir" "$f")"
+        cp "$f" "$corpus/sdp_roundtrip/$name"
+        cp "$f" "$corpus/negotiate/$name"
+    done
 done
 for dir in "$vectors/cpim" "$here/seeds/cpim_message"; do
     inputs "$dir" | while IFS= read -r f; do
