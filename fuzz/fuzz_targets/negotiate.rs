@@ -1,14 +1,15 @@
 //! Negotiator: any parsed offer is answered without panicking, the answer follows RFC 3264
 //! (one m-line per offered m-line, every m-line accepted or refused with port 0) and parses
 //! back to itself, and our own answer completes our own offer with complementary roles.
-//! The same input is also completed as a peer's answer to an offer of ours.
+//! The same input is also completed as a peer's answer to each kind of offer of ours (both
+//! COMEDIA dialects, every setup preference).
 #![no_main]
 
 use std::sync::OnceLock;
 
 use imsession::sdp::SessionDescription;
 use imsession::{
-    AnswerOptions, LocalAddress, MediaOptions, Negotiator, PendingOffer, ProtoToken, Role,
+    AnswerOptions, Dialect, LocalAddress, MediaOptions, Negotiator, PendingOffer, ProtoToken, Role,
     SetupPreference,
 };
 use imsession_cpim::CpimMechanism;
@@ -27,7 +28,19 @@ fn negotiator() -> &'static Negotiator {
 
 /// An offer of ours with `count` cpim/tcp m-lines.
 fn our_offer(n: &Negotiator, count: usize) -> PendingOffer {
-    let opts = MediaOptions::new(ProtoToken::parse("cpim/tcp").expect("cpim/tcp is a proto"));
+    our_offer_with(n, count, Dialect::Setup, SetupPreference::Either)
+}
+
+/// An offer of ours with `count` cpim/tcp m-lines in this COMEDIA dialect and setup.
+fn our_offer_with(
+    n: &Negotiator,
+    count: usize,
+    dialect: Dialect,
+    setup: SetupPreference,
+) -> PendingOffer {
+    let opts = MediaOptions::new(ProtoToken::parse("cpim/tcp").expect("cpim/tcp is a proto"))
+        .dialect(dialect)
+        .setup(setup);
     n.offer(
         &vec![opts; count],
         &LocalAddress::new("alice.example.com").with_port("tcp", 7394),
@@ -113,11 +126,23 @@ fuzz_target!(|data: &[u8]| {
     ] {
         check_answer(n, &sdp, setup);
     }
-    // The input as a peer's answer to an offer of ours: typed error or selections, never a
-    // panic; and accepted m-lines carry the peer's URI.
+    // The input as a peer's answer to each kind of offer of ours: typed error or selections,
+    // never a panic, and never a refused m-line selected.
     let count = sdp.media().len();
-    if count > 0 {
-        let pending = our_offer(n, count);
+    if count == 0 {
+        return;
+    }
+    let offers = [
+        (Dialect::Setup, SetupPreference::Either),
+        (Dialect::Setup, SetupPreference::Active),
+        (Dialect::Setup, SetupPreference::Passive),
+        (Dialect::Setup, SetupPreference::HoldConn),
+        (Dialect::Direction, SetupPreference::Either),
+        (Dialect::Direction, SetupPreference::Active),
+        (Dialect::Direction, SetupPreference::Passive),
+    ];
+    for (dialect, setup) in offers {
+        let pending = our_offer_with(n, count, dialect, setup);
         if let Ok(selections) = n.complete(&pending, &sdp) {
             assert!(selections.len() <= count);
             for s in selections {
