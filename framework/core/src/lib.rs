@@ -50,6 +50,8 @@ mod message;
 pub mod negotiate;
 pub mod proto;
 mod session;
+#[cfg(feature = "test-util")]
+pub mod testing;
 mod transport;
 
 pub use accept::MediaRange;
@@ -57,7 +59,7 @@ pub use endpoint::{DEFAULT_LISTEN_HOST, Endpoint, EndpointStats};
 pub use error::{Error, NegotiationError, ProtoError, SessionError, TransportError};
 pub use header::Header;
 pub use hub::ConnectionStats;
-pub use limits::Limits;
+pub use limits::{Limit, Limits};
 pub use mechanism::{
     Frame, FrameDecoder, FrameError, Inbound, MechanismSession, SessionEnd, SessionKey,
     SessionMechanism, SessionParams,

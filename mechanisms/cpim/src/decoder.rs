@@ -2,6 +2,7 @@
 //! frames keyed by their `To`/`From` session identity.
 
 use bytes::{BufMut, Bytes, BytesMut};
+use imsession::limits::Limit;
 use imsession::{Frame, FrameDecoder, FrameError, Message, SessionKey};
 
 use crate::codec::{self, CodecLimits, CpimMessage};
@@ -28,6 +29,8 @@ pub struct CpimDecoder {
     frames: codec::FrameDecoder,
     limits: CodecLimits,
     skipped: u64,
+    /// The limit the last error enforced, if it was one.
+    exceeded: Option<(Limit, u64)>,
 }
 
 impl CpimDecoder {
@@ -37,6 +40,7 @@ impl CpimDecoder {
             frames: codec::FrameDecoder::new(limits),
             limits,
             skipped: 0,
+            exceeded: None,
         }
     }
 }
@@ -44,10 +48,10 @@ impl CpimDecoder {
 impl FrameDecoder for CpimDecoder {
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, FrameError> {
         loop {
-            let Some(payload) = self
-                .frames
-                .decode(src)
-                .map_err(|e| FrameError(e.to_string()))?
+            let Some(payload) = self.frames.decode(src).map_err(|e| {
+                self.exceeded = exceeded(&e);
+                FrameError(e.to_string())
+            })?
             else {
                 return Ok(None);
             };
@@ -66,6 +70,25 @@ impl FrameDecoder for CpimDecoder {
     fn reserve_hint(&self) -> usize {
         self.frames.reserve_hint()
     }
+
+    fn is_mid_frame(&self) -> bool {
+        self.frames.is_mid_frame()
+    }
+
+    fn exceeded(&self) -> Option<(Limit, u64)> {
+        self.exceeded
+    }
+}
+
+/// The framework limit an envelope error enforced, with its value.
+fn exceeded(e: &codec::FrameError) -> Option<(Limit, u64)> {
+    let (limit, max) = match e {
+        codec::FrameError::TooLarge { limit, .. } => (Limit::Message, *limit),
+        codec::FrameError::HeaderTooLong { limit } => (Limit::HeaderBlock, *limit),
+        codec::FrameError::GarbageOverLimit { limit, .. } => (Limit::Garbage, *limit),
+        _ => return None,
+    };
+    Some((limit, max as u64))
 }
 
 fn to_frame(payload: Bytes, limits: &CodecLimits) -> Option<Frame> {
