@@ -76,6 +76,7 @@ impl Inner {
             frames_received: AtomicU64::new(0),
             early: Mutex::new(std::collections::VecDeque::new()),
             endpoint: Arc::downgrade(self),
+            closing: CancellationToken::new(),
             abort: CancellationToken::new(),
             writer_done: CancellationToken::new(),
         });
@@ -94,9 +95,9 @@ impl Inner {
                     drop(reader_slot);
                 });
                 let writer_shared = shared.clone();
-                let abort = shared.abort.clone();
+                let (closing, abort) = (shared.closing.clone(), shared.abort.clone());
                 tokio::spawn(async move {
-                    let result = crate::hub::write_loop(wr, rx, abort).await;
+                    let result = crate::hub::write_loop(wr, rx, closing, abort).await;
                     writer_shared.writer_done.cancel();
                     if let Err(e) = result {
                         tracing::debug!(peer = %writer_shared.peer, "write failed: {e}");

@@ -54,6 +54,8 @@ pub(crate) struct Shared {
     /// Frames for sessions not known yet, kept for [`crate::Limits::early_frame_grace`].
     pub(crate) early: Mutex<VecDeque<(Instant, SessionKey, Message)>>,
     pub(crate) endpoint: Weak<Inner>,
+    /// Fired to close the connection: the writer writes what is queued, then shuts down.
+    pub(crate) closing: CancellationToken,
     /// Fired when the connection fails: the writer stops at once and reports what it did not
     /// write.
     pub(crate) abort: CancellationToken,
@@ -168,7 +170,7 @@ impl Shared {
         if self.closed.swap(true, Ordering::AcqRel) {
             return;
         }
-        let _ = self.writer.try_send(WriteCmd::Close);
+        self.closing.cancel();
         if let Some(ep) = self.endpoint.upgrade() {
             ep.forget(self);
         }

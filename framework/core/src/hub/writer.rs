@@ -27,8 +27,6 @@ pub(crate) enum WriteCmd {
     Frame(Bytes, Option<Tracked>),
     /// Flush, then say whether it worked.
     Flush(oneshot::Sender<bool>),
-    /// Flush and shut down the write side.
-    Close,
 }
 
 /// The transport plus what has been handed to it.
@@ -96,12 +94,14 @@ impl<W: AsyncWrite + Unpin> Out<W> {
     }
 }
 
-/// Runs until the queue closes, `Close` arrives, a write fails or `abort` fires. Returns the
-/// write error, if any. Before returning it reports every tracked frame not completely
+/// Runs until the queue closes, `closing` fires and the queue is empty (then it flushes and
+/// shuts the write side down), a write fails, or `abort` fires. Returns the write error, if
+/// any. Before returning it reports every tracked frame not completely
 /// written (including those still queued) as not sent, and only then fails pending flushes.
 pub(crate) async fn write_loop<W: AsyncWrite + Unpin>(
     io: W,
     mut rx: mpsc::Receiver<WriteCmd>,
+    closing: CancellationToken,
     abort: CancellationToken,
 ) -> io::Result<()> {
     let mut out = Out {
@@ -115,7 +115,7 @@ pub(crate) async fn write_loop<W: AsyncWrite + Unpin>(
     let result = tokio::select! {
         biased;
         () = abort.cancelled() => Ok(false),
-        r = run(&mut out, &mut rx, &mut acks) => r.map(|()| true),
+        r = run(&mut out, &mut rx, &mut acks, &closing) => r.map(|()| true),
     };
     let clean = matches!(result, Ok(true));
     for (_, (ledger, id)) in out.pending.drain(..) {
@@ -132,7 +132,7 @@ pub(crate) async fn write_loop<W: AsyncWrite + Unpin>(
             WriteCmd::Flush(ack) => {
                 let _ = ack.send(false);
             }
-            WriteCmd::Frame(_, None) | WriteCmd::Close => {}
+            WriteCmd::Frame(_, None) => {}
         }
     }
     result.map(|_| ())
@@ -142,17 +142,22 @@ async fn run<W: AsyncWrite + Unpin>(
     out: &mut Out<W>,
     rx: &mut mpsc::Receiver<WriteCmd>,
     acks: &mut Vec<oneshot::Sender<bool>>,
+    closing: &CancellationToken,
 ) -> io::Result<()> {
-    while let Some(mut cmd) = rx.recv().await {
+    loop {
+        // Queued commands first: closing takes effect once the queue is empty.
+        let mut cmd = tokio::select! {
+            biased;
+            cmd = rx.recv() => match cmd {
+                Some(cmd) => cmd,
+                None => break,
+            },
+            () = closing.cancelled() => break,
+        };
         loop {
             match cmd {
                 WriteCmd::Frame(b, tracked) => out.frame(b, tracked).await?,
                 WriteCmd::Flush(ack) => acks.push(ack),
-                WriteCmd::Close => {
-                    out.flush().await?;
-                    out.io.shutdown().await?;
-                    return Ok(());
-                }
             }
             match rx.try_recv() {
                 Ok(next) => cmd = next,
