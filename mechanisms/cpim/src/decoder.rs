@@ -119,3 +119,30 @@ pub(crate) fn into_message(cpim: CpimMessage) -> Option<Message> {
         meta,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oversized_frame_is_refused_from_its_envelope() {
+        let limits = CodecLimits {
+            max_message: 100,
+            ..CodecLimits::default()
+        };
+        let mut d = CpimDecoder::new(limits);
+        let mut src = BytesMut::from(&b"Content-Type: message/cpim\r\nContent-Length: 101\r\n"[..]);
+        assert!(d.decode(&mut src).is_err(), "refused before the body");
+        assert_eq!(d.exceeded(), Some((Limit::Message, 100)));
+    }
+
+    #[test]
+    fn a_frame_in_progress_is_mid_frame() {
+        let mut d = CpimDecoder::new(CodecLimits::default());
+        let mut src =
+            BytesMut::from(&b"Content-Type: message/cpim\r\nContent-Length: 5\r\n\r\n"[..]);
+        assert_eq!(d.decode(&mut src).unwrap().map(|f| f.key), None);
+        assert!(src.is_empty() && d.is_mid_frame());
+        assert_eq!(d.exceeded(), None);
+    }
+}

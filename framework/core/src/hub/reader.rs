@@ -101,6 +101,8 @@ pub(crate) async fn read_loop<R: AsyncRead + Unpin>(
                     (!buf.is_empty() || decoder.is_mid_frame()).then(|| SessionError::Truncated {
                         buffered: buf.len(),
                     });
+                // The peer is done: write what is queued, then close our side too.
+                shared.close();
                 shared.end_all(error);
                 return;
             }
