@@ -182,10 +182,15 @@ async fn accept_loop(inner: std::sync::Weak<Inner>, pair: Pair, listener: Box<dy
             let shared = inner.adopt(conn, &pair, None, Some(slot));
             inner.bind_on_accept(&shared);
             drop(inner);
-            // A connection no session claims is closed after the bind timeout.
+            // A connection no session claims is closed after the bind timeout. Only a weak
+            // reference waits, so a connection that ends sooner is freed sooner.
+            let weak = Arc::downgrade(&shared);
+            drop(shared);
             tokio::time::sleep(bind_timeout).await;
-            if !shared.ever_bound.load(Ordering::Acquire) {
-                shared.close();
+            if let Some(shared) = weak.upgrade() {
+                if !shared.ever_bound.load(Ordering::Acquire) {
+                    shared.close();
+                }
             }
         });
     }
