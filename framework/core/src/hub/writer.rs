@@ -172,3 +172,83 @@ async fn run<W: AsyncWrite + Unpin>(
     out.flush().await?;
     out.io.shutdown().await
 }
+
+#[cfg(test)]
+mod tests {
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use super::*;
+    use crate::message::{DeliveryEvent, DeliveryStatus};
+
+    /// Takes `budget` bytes, at most `chunk` per write, then fails.
+    struct Budget {
+        budget: usize,
+        chunk: usize,
+    }
+
+    impl AsyncWrite for Budget {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            if self.budget == 0 {
+                return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+            }
+            let n = buf.len().min(self.chunk).min(self.budget);
+            self.budget -= n;
+            Poll::Ready(Ok(n))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn frames_cut_by_a_failed_write_are_reported_not_sent() {
+        let (events_tx, mut events) = mpsc::channel(16);
+        let ledger = Arc::new(SendLedger::new(events_tx));
+        let (tx, rx) = mpsc::channel(16);
+        // Frames of 10, 10, 100 000 (bypasses the buffer) and 10 bytes; 25 bytes get through.
+        for (id, len) in [(1, 10), (2, 10), (3, 100_000), (4, 10)] {
+            let frame = Bytes::from(vec![b'x'; len]);
+            tx.send(WriteCmd::Frame(
+                frame,
+                Some((ledger.clone(), MessageId(id))),
+            ))
+            .await
+            .unwrap();
+        }
+        // An untracked reply is not reported.
+        tx.send(WriteCmd::Frame(Bytes::from_static(b"reply"), None))
+            .await
+            .unwrap();
+        let (ack_tx, ack) = oneshot::channel();
+        tx.send(WriteCmd::Flush(ack_tx)).await.unwrap();
+        let io = Budget {
+            budget: 25,
+            chunk: 7,
+        };
+        let result = write_loop(io, rx, CancellationToken::new(), CancellationToken::new()).await;
+        assert!(result.is_err());
+        assert_eq!(ack.await, Ok(false));
+        assert_eq!(ledger.last_written(), Some(MessageId(2)));
+        let not_sent = |id| DeliveryEvent {
+            id: MessageId(id),
+            status: DeliveryStatus::NotSent,
+        };
+        assert_eq!(events.recv().await, Some(not_sent(3)));
+        assert_eq!(events.recv().await, Some(not_sent(4)));
+        assert!(events.try_recv().is_err());
+        // Sends after the writer stopped fail: nothing can be queued and then forgotten.
+        assert!(
+            tx.send(WriteCmd::Flush(oneshot::channel().0))
+                .await
+                .is_err()
+        );
+    }
+}
