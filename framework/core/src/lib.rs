@@ -21,6 +21,11 @@
 //!   between the same two devices.
 //! - Plug-ins implement [`Transport`] and [`SessionMechanism`] and are registered by value
 //!   with [`Negotiator::builder`].
+//! - Every bound is in [`Limits`]; each hit is counted per [`Limit`] in [`EndpointStats`]
+//!   (`docs/limits-and-faults.md`). Messages a connection failure kept from being written are
+//!   reported [`DeliveryStatus::NotSent`] on [`Session::deliveries`].
+//! - Feature `test-util` adds `imsession::testing`: a transport wrapper that injects faults
+//!   (delays, tiny writes, stalls, resets, flipped bytes) for plug-in and end-to-end tests.
 //!
 //! ```no_run
 //! # async fn demo(negotiator: imsession::Negotiator) -> Result<(), Box<dyn std::error::Error>> {

@@ -101,3 +101,32 @@ async fn slow_reader_bounds_memory_and_pushes_back_on_the_sender() {
     sender.await.unwrap();
     assert_eq!(bob.stats().unknown_session_frames, 0);
 }
+
+/// Waiting on a full session queue is the application's pace, not a stalled peer: a frame
+/// timeout much shorter than the application's pause does not close the connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_reader_is_not_a_stalled_peer() {
+    let limits = Limits::default()
+        .with_session_queue(2)
+        .with_frame_timeout(Duration::from_millis(100));
+    let alice = Endpoint::new(negotiator_with(limits.clone()));
+    let bob = Endpoint::new(negotiator_with(limits));
+    let (mut a, mut b) = pair(&alice, &bob, cpim_tcp(), Default::default()).await;
+    const N: usize = 200;
+    let sender = tokio::spawn(async move {
+        for i in 0..N {
+            a.send(numbered(i)).await.unwrap();
+        }
+        a
+    });
+    // Ten frame timeouts long, the application reads nothing; the sender is held up meanwhile.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for i in 0..N {
+        assert_eq!(number(&b.next().await.unwrap().unwrap()), i);
+    }
+    sender.await.unwrap();
+    assert_eq!(
+        bob.stats().limit_hits.get(imsession::Limit::FrameTimeout),
+        0
+    );
+}
