@@ -6,7 +6,7 @@ use imsession_sdp::MediaDescription;
 
 use crate::accept::MediaRange;
 use crate::error::{NegotiationError, ProtoError, SessionError};
-use crate::limits::Limits;
+use crate::limits::{Limit, Limits};
 use crate::message::{DeliveryEvent, Message, MessageId};
 use crate::proto::ProtoToken;
 
@@ -57,6 +57,21 @@ pub trait FrameDecoder: Send {
     /// How many more bytes the frame being decoded needs, when known (a read-buffer hint).
     fn reserve_hint(&self) -> usize {
         0
+    }
+
+    /// Whether a frame has begun and is not complete yet, counting bytes already consumed from
+    /// `src` (for example its parsed headers). The endpoint runs the frame timeout
+    /// ([`Limits::frame_timeout`]) while this is true or unconsumed bytes remain. The default
+    /// (`false`) relies on unconsumed bytes alone.
+    fn is_mid_frame(&self) -> bool {
+        false
+    }
+
+    /// After [`FrameDecoder::decode`] failed: the limit it enforced, if that is why, and the
+    /// limit's value. The endpoint reports it as
+    /// [`SessionError::LimitExceeded`] and counts it. The default says none.
+    fn exceeded(&self) -> Option<(Limit, u64)> {
+        None
     }
 }
 
