@@ -18,7 +18,7 @@ use rustls::{ClientConfig, RootCertStore, ServerConfig};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
 use crate::error::{TlsError, handshake_error};
-use crate::fingerprint::{FingerprintMismatch, check, expected, no_usable_fingerprint, sha256};
+use crate::fingerprint::{check, check_found, expected, no_usable_fingerprint, sha256};
 use crate::identity::{Identity, provider};
 use crate::known::{Holding, KnownCertificates};
 use crate::verify::{AnyClientCertificate, ServerCheck};
@@ -321,14 +321,10 @@ impl<T: Transport> Transport for TlsTransport<T> {
             };
         }
         let outcome = if expected[0].hash == HashFunction::Sha256 {
-            if expected.iter().any(|e| e.value == sha) {
-                Ok(())
-            } else {
-                Err(FingerprintMismatch {
-                    found: Fingerprint::new(HashFunction::Sha256, sha.to_vec()),
-                    expected,
-                })
-            }
+            check_found(
+                &expected,
+                Fingerprint::new(HashFunction::Sha256, sha.to_vec()),
+            )
         } else {
             let Some(der) = self.known.get(&sha) else {
                 return Err(refused(format!(
