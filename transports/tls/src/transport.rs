@@ -229,7 +229,7 @@ fn peer_certificate(tls: &rustls::CommonState) -> Option<CertificateDer<'static>
 
 /// The finished connection: the peer is its address and certificate.
 fn connection<S: ByteStream>(
-    known: &KnownCertificates,
+    known: &Arc<KnownCertificates>,
     io: S,
     certificate: Option<CertificateDer<'static>>,
     addr: SocketAddr,
