@@ -214,7 +214,6 @@ fn acceptor(
 fn stream(io: ConnectionIo) -> Result<Box<dyn ByteStream>, TransportError> {
     match io {
         ConnectionIo::Stream(s) => Ok(s),
-        #[allow(unreachable_patterns)]
         _ => Err(TransportError::Config(
             "tls needs a transport that carries one byte stream".to_owned(),
         )),
