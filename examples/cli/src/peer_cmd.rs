@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use imsession::{AnswerOptions, Endpoint};
+use imsession::{AnswerOptions, Endpoint, Session};
 
 use crate::setup::{self, AnswerSetup, MediaArgs, OfferSetup};
 use crate::tls_args::TlsArgs;
@@ -97,14 +97,7 @@ pub(crate) async fn offer(args: OfferArgs) -> CliResult<()> {
         .next()
         .ok_or("the answer selected no session")?;
     let session = endpoint.establish(selection).await?;
-    let chatted = if args.echo {
-        chat::echo(session).await
-    } else {
-        chat::run(session).await
-    };
-    // Shut the connection down before exiting (over tls: close_notify).
-    endpoint.close().await?;
-    chatted
+    converse(&endpoint, session, args.echo).await
 }
 
 /// Waits for the offer, answers, establishes and chats.
@@ -128,12 +121,17 @@ pub(crate) async fn answer(args: AnswerArgs) -> CliResult<()> {
         .next()
         .ok_or("every m-line of the offer was refused")?;
     let session = endpoint.establish(selection).await?;
-    let chatted = if args.echo {
+    converse(&endpoint, session, args.echo).await
+}
+
+/// Chats (or echoes, with `--echo`) until the session ends, then shuts the endpoint's
+/// connections down before exiting (over tls: close_notify).
+async fn converse(endpoint: &Endpoint, session: Session, echo: bool) -> CliResult<()> {
+    let conversed = if echo {
         chat::echo(session).await
     } else {
         chat::run(session).await
     };
-    // Shut the connection down before exiting (over tls: close_notify).
     endpoint.close().await?;
-    chatted
+    conversed
 }

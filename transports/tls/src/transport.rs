@@ -18,7 +18,7 @@ use rustls::{ClientConfig, RootCertStore, ServerConfig};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
 use crate::error::{TlsError, handshake_error};
-use crate::fingerprint::{FingerprintMismatch, check, expected, no_usable_fingerprint, sha256};
+use crate::fingerprint::{check, check_found, expected, no_usable_fingerprint, sha256};
 use crate::identity::{Identity, provider};
 use crate::known::{Holding, KnownCertificates};
 use crate::verify::{AnyClientCertificate, ServerCheck};
@@ -214,25 +214,28 @@ fn acceptor(
 fn stream(io: ConnectionIo) -> Result<Box<dyn ByteStream>, TransportError> {
     match io {
         ConnectionIo::Stream(s) => Ok(s),
-        #[allow(unreachable_patterns)]
         _ => Err(TransportError::Config(
             "tls needs a transport that carries one byte stream".to_owned(),
         )),
     }
 }
 
+/// The peer's end-entity certificate, copied out of the finished handshake once.
+fn peer_certificate(tls: &rustls::CommonState) -> Option<CertificateDer<'static>> {
+    let end_entity = tls.peer_certificates()?.first()?;
+    Some(end_entity.clone().into_owned())
+}
+
 /// The finished connection: the peer is its address and certificate.
 fn connection<S: ByteStream>(
-    known: &KnownCertificates,
+    known: &Arc<KnownCertificates>,
     io: S,
-    certificate: Option<&CertificateDer<'_>>,
+    certificate: Option<CertificateDer<'static>>,
     addr: SocketAddr,
     local_addr: SocketAddr,
 ) -> Result<Connection, TransportError> {
     let der = certificate
-        .ok_or_else(|| TransportError::IdentityMismatch(format!("{addr}: no certificate")))?
-        .clone()
-        .into_owned();
+        .ok_or_else(|| TransportError::IdentityMismatch(format!("{addr}: no certificate")))?;
     let digest = sha256(&der);
     let held = known.remember(digest, der);
     Ok(Connection {
@@ -284,12 +287,11 @@ impl<T: Transport> Transport for TlsTransport<T> {
             .connect(name, stream(conn.io)?)
             .await
             .map_err(|e| handshake_error(e, &target.to_string()))?;
-        let certificate = tls.get_ref().1.peer_certificates().and_then(|c| c.first());
-        let certificate = certificate.map(|c| c.clone().into_owned());
+        let certificate = peer_certificate(tls.get_ref().1);
         connection(
             &self.known,
             tls,
-            certificate.as_ref(),
+            certificate,
             conn.peer.addr,
             conn.local_addr,
         )
@@ -318,14 +320,10 @@ impl<T: Transport> Transport for TlsTransport<T> {
             };
         }
         let outcome = if expected[0].hash == HashFunction::Sha256 {
-            if expected.iter().any(|e| e.value == sha) {
-                Ok(())
-            } else {
-                Err(FingerprintMismatch {
-                    found: Fingerprint::new(HashFunction::Sha256, sha.to_vec()),
-                    expected,
-                })
-            }
+            check_found(
+                &expected,
+                Fingerprint::new(HashFunction::Sha256, sha.to_vec()),
+            )
         } else {
             let Some(der) = self.known.get(&sha) else {
                 return Err(refused(format!(
@@ -362,9 +360,8 @@ impl Listener for TlsListener {
                 .accept(stream(conn.io)?)
                 .await
                 .map_err(|e| handshake_error(e, &addr.to_string()))?;
-            let certificate = tls.get_ref().1.peer_certificates().and_then(|c| c.first());
-            let certificate = certificate.map(|c| c.clone().into_owned());
-            connection(&known, tls, certificate.as_ref(), addr, conn.local_addr)
+            let certificate = peer_certificate(tls.get_ref().1);
+            connection(&known, tls, certificate, addr, conn.local_addr)
         }))
     }
 }
