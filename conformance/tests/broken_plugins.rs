@@ -159,6 +159,10 @@ impl Transport for TruncatingTransport {
     }
 }
 
+/// Step timeout for suites over a broken plug-in: what it drops never arrives, so the steps
+/// waiting for it should fail quickly.
+const BROKEN_STEP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 // ---- The suites catch them -------------------------------------------------------------------
 
 /// The failure reason of `case`, after checking `assert_passed` panics naming it.
@@ -185,7 +189,7 @@ async fn a_reordering_mechanism_fails_ordering() {
         .transport(TcpTransport::new)
         .delivery_reports(&["message/im-delivery-status"])
         // Held-back messages never arrive: fail those steps quickly.
-        .step_timeout(std::time::Duration::from_secs(2))
+        .step_timeout(BROKEN_STEP_TIMEOUT)
         .run()
         .await;
     let reason = failure(&report, "ordering");
@@ -204,7 +208,7 @@ async fn a_reordering_mechanism_fails_ordering() {
 async fn a_truncating_transport_fails_large_transfer() {
     let report = TransportSuite::new(|| TruncatingTransport(TcpTransport::new()))
         // Dropped bytes never arrive: fail those steps quickly.
-        .step_timeout(std::time::Duration::from_secs(2))
+        .step_timeout(BROKEN_STEP_TIMEOUT)
         .run()
         .await;
     let reason = failure(&report, "large-transfer");

@@ -11,6 +11,12 @@ use std::time::{Duration, Instant};
 /// How long one runner invocation may take.
 const RUN_LIMIT: Duration = Duration::from_secs(120);
 
+/// How long the peer may take to exit on its own after the runner finished.
+const PEER_EXIT_LIMIT: Duration = Duration::from_secs(5);
+
+/// How often a child process is checked for having exited.
+const EXIT_POLL: Duration = Duration::from_millis(50);
+
 /// The `imsession` binary, or why there is none.
 fn imsession_bin() -> Result<PathBuf, String> {
     if let Some(p) = std::env::var_os("IMSESSION_BIN") {
@@ -85,7 +91,7 @@ fn run_runner(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
             child.kill().unwrap();
             panic!("the runner did not finish within {RUN_LIMIT:?}");
         }
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(EXIT_POLL);
     };
     let out = std::fs::read_to_string(dir.join("runner.out")).unwrap();
     (status.code(), out)
@@ -93,9 +99,9 @@ fn run_runner(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
 
 /// Stops the peer if it is still running and returns its stderr.
 fn finish_peer(mut peer: Child, dir: &Path) -> String {
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + PEER_EXIT_LIMIT;
     while peer.try_wait().unwrap().is_none() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(EXIT_POLL);
     }
     let _ = peer.kill();
     let _ = peer.wait();
