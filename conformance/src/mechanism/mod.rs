@@ -14,7 +14,7 @@ mod raw;
 mod traffic;
 
 pub use ctx::STEP_TIMEOUT;
-pub use faults::GARBAGE;
+pub use faults::{GARBAGE, STATS_POLL};
 pub use traffic::{BACK_TO_BACK_COUNT, BIG_MESSAGE, ORDERING_COUNT};
 
 use crate::report::Report;
