@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use imsession::sdp::MediaDescription;
-use imsession::{ByteStream, Connection, ConnectionIo, Target, Transport};
+use imsession::{ByteStream, Connection, ConnectionIo, Listener, Target, Transport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::TransportFactory;
@@ -51,17 +51,28 @@ fn media(t: &dyn Transport, port: u16) -> MediaDescription {
     m
 }
 
+/// Listens on an ephemeral port of `host` with `listening`; the listener and the target a
+/// connector reaches it at.
+async fn listen_target(
+    listening: &dyn Transport,
+    host: &str,
+) -> Result<(Box<dyn Listener>, Target), String> {
+    let listener = listening.listen(host, 0).await.ctx("listen")?;
+    let port = listener.local_addr().port();
+    let target = Target {
+        host: host.to_owned(),
+        port,
+        media: media(listening, port),
+    };
+    Ok((listener, target))
+}
+
 /// Listens on `host` with one transport instance and connects with another, then checks the
 /// connector's identity the way an endpoint would.
 pub(crate) async fn pair(f: &Env, host: &str) -> Result<Pair, String> {
     let (listening, connecting) = ((f.factory)(), (f.factory)());
-    let listener = listening.listen(host, 0).await.ctx("listen")?;
+    let (listener, target) = listen_target(&*listening, host).await?;
     let listen_addr = listener.local_addr();
-    let target = Target {
-        host: host.to_owned(),
-        port: listen_addr.port(),
-        media: media(&*listening, listen_addr.port()),
-    };
     let accept = async {
         let accepting = listener.accept().await.ctx("accept")?;
         accepting.await.ctx("accept handshake")
@@ -195,13 +206,7 @@ pub(crate) async fn large_transfer(f: &Env) -> CaseResult {
 
 pub(crate) async fn concurrent(f: &Env) -> CaseResult {
     let (listening, connecting) = ((f.factory)(), (f.factory)());
-    let listener = listening.listen("127.0.0.1", 0).await.ctx("listen")?;
-    let port = listener.local_addr().port();
-    let target = Target {
-        host: "127.0.0.1".into(),
-        port,
-        media: media(&*listening, port),
-    };
+    let (listener, target) = listen_target(&*listening, "127.0.0.1").await?;
     // The acceptor echoes each connection's first 8 bytes back.
     let acceptor = async {
         let mut echoes = Vec::with_capacity(CONCURRENT);
@@ -276,13 +281,7 @@ pub(crate) async fn peer_close(f: &Env) -> CaseResult {
 
 pub(crate) async fn refused(f: &Env) -> CaseResult {
     let (listening, connecting) = ((f.factory)(), (f.factory)());
-    let listener = listening.listen("127.0.0.1", 0).await.ctx("listen")?;
-    let port = listener.local_addr().port();
-    let target = Target {
-        host: "127.0.0.1".into(),
-        port,
-        media: media(&*listening, port),
-    };
+    let (listener, target) = listen_target(&*listening, "127.0.0.1").await?;
     drop(listener);
     match within(
         f.step,
