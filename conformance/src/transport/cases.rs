@@ -18,6 +18,8 @@ pub(crate) struct Env {
 
 /// Bytes sent one way by the large-transfer case: 32 MiB.
 pub const LARGE_TRANSFER: usize = 32 * 1024 * 1024;
+/// Bytes the large-transfer case writes, or reads, per call.
+pub const TRANSFER_CHUNK: usize = 64 * 1024;
 /// Bytes each side sends at once in the both-directions case: 4 MiB, more than any socket
 /// buffer, so a transport that cannot read while writing deadlocks.
 pub const BOTH_WAYS: usize = 4 * 1024 * 1024;
@@ -171,16 +173,18 @@ pub(crate) async fn large_transfer(f: &Env) -> CaseResult {
     let p = pair(f, "127.0.0.1").await?;
     let (mut a, mut c) = (stream(p.accepted)?, stream(p.connected)?);
     let write = async {
+        let mut part = Vec::with_capacity(TRANSFER_CHUNK);
         let mut sent = 0;
         while sent < LARGE_TRANSFER {
-            let part: Vec<u8> = (sent..sent + 64 * 1024).map(pattern).collect();
+            part.clear();
+            part.extend((sent..(sent + TRANSFER_CHUNK).min(LARGE_TRANSFER)).map(pattern));
             c.write_all(&part).await.ctx("write")?;
             sent += part.len();
         }
         c.shutdown().await.ctx("shutdown")
     };
     let read = async {
-        let mut buf = vec![0; 64 * 1024];
+        let mut buf = vec![0; TRANSFER_CHUNK];
         let mut got = 0;
         loop {
             let n = within(f.step, "read", a.read(&mut buf))
