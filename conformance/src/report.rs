@@ -124,28 +124,30 @@ impl Report {
     /// The report as JSON: `{"subject": …, "cases": [{"case", "over", "result", "reason",
     /// "duration_ms"}…], "passed": n, "failed": n, "skipped": n}`.
     pub fn to_json(&self) -> String {
-        let mut out = String::from("{\n  \"subject\": ");
-        json_string(&mut out, &self.subject);
-        out.push_str(",\n  \"cases\": [");
-        for (i, c) in self.cases.iter().enumerate() {
-            out.push_str(if i == 0 { "\n    {" } else { ",\n    {" });
-            out.push_str("\"case\": ");
-            json_string(&mut out, &c.case);
-            out.push_str(", \"over\": ");
-            json_string(&mut out, &c.over);
-            out.push_str(", \"result\": ");
-            json_string(&mut out, c.outcome.label());
-            out.push_str(", \"reason\": ");
-            json_string(&mut out, c.outcome.reason());
-            out.push_str(&format!(
-                ", \"duration_ms\": {:.3}}}",
-                c.duration.as_secs_f64() * 1000.0
-            ));
-        }
-        let (p, f, s) = self.counts();
-        out.push_str(&format!(
-            "\n  ],\n  \"passed\": {p},\n  \"failed\": {f},\n  \"skipped\": {s}\n}}\n"
-        ));
+        let cases: Vec<serde_json::Value> = self
+            .cases
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "case": c.case,
+                    "over": c.over,
+                    "result": c.outcome.label(),
+                    "reason": c.outcome.reason(),
+                    "duration_ms": c.duration.as_secs_f64() * 1000.0,
+                })
+            })
+            .collect();
+        let (passed, failed, skipped) = self.counts();
+        let report = serde_json::json!({
+            "subject": self.subject,
+            "cases": cases,
+            "passed": passed,
+            "failed": failed,
+            "skipped": skipped,
+        });
+        let mut out =
+            serde_json::to_string_pretty(&report).expect("a json value always serializes");
+        out.push('\n');
         out
     }
 
@@ -194,23 +196,6 @@ impl fmt::Display for Report {
     }
 }
 
-/// Appends `s` as a JSON string literal (RFC 8259 §7).
-fn json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,14 +211,20 @@ mod tests {
             Duration::ZERO,
         );
         r.push("c", "", Outcome::Skip("no ipv6".into()), Duration::ZERO);
-        let j = r.to_json();
-        assert!(j.contains(r#""subject": "peer \"x\"""#), "{j}");
-        assert!(j.contains(r#""reason": "line\nbreak\u0001""#), "{j}");
-        assert!(
-            j.contains(r#""result": "skip", "reason": "no ipv6""#),
-            "{j}"
+        let text = r.to_json();
+        assert!(text.contains(r#""reason": "line\nbreak\u0001""#), "{text}");
+        let j: serde_json::Value = serde_json::from_str(&text).expect("valid json");
+        assert_eq!(j["subject"], "peer \"x\"", "{text}");
+        assert_eq!(j["cases"][1]["reason"], "line\nbreak\u{1}", "{text}");
+        assert_eq!(j["cases"][1]["over"], "tcp", "{text}");
+        assert_eq!(j["cases"][2]["result"], "skip", "{text}");
+        assert_eq!(j["cases"][2]["reason"], "no ipv6", "{text}");
+        assert_eq!(j["cases"][0]["duration_ms"], 2.0, "{text}");
+        assert_eq!(j["failed"], 1, "{text}");
+        assert_eq!(
+            (j["passed"].clone(), j["skipped"].clone()),
+            (1.into(), 1.into())
         );
-        assert!(j.contains("\"failed\": 1"), "{j}");
         assert!(!r.passed());
         assert_eq!(r.failures().next().unwrap().name(), "b [tcp]");
         let table = r.to_string();

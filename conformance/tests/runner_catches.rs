@@ -1,22 +1,20 @@
 //! The wire-level runner, as a library, against in-process peers: a correct one passes every
 //! case, and one that numbers its messages wrongly is caught by name and reason.
 
+mod common;
+
 use bytes::BytesMut;
 use futures::StreamExt;
-use imsession::sdp::MediaDescription;
 use imsession::{
-    AnswerOptions, Endpoint, FrameDecoder, Inbound, Limits, MechanismSession, Message, MessageId,
-    NegotiationError, Negotiator, ProtoToken, SessionEnd, SessionError, SessionKey,
-    SessionMechanism, SessionParams,
+    AnswerOptions, Endpoint, Inbound, MechanismSession, Message, MessageId, Negotiator, ProtoToken,
+    SessionError, SessionKey, SessionMechanism,
 };
 use imsession_conformance::wire::{Runner, run_cases};
 use imsession_conformance::{Outcome, Report, Skips};
 use imsession_cpim::CpimMechanism;
 
-/// cpim whose sessions burn a MsgID before each message: 2, 4, 6 … instead of 1, 2, 3
+/// A cpim session that burns a MsgID before each message: 2, 4, 6 … instead of 1, 2, 3
 /// (cpimmsg-sessions §5 requires 1 and steps of one).
-struct SkippingIds(CpimMechanism);
-
 struct SkippingSession(Box<dyn MechanismSession>);
 
 impl MechanismSession for SkippingSession {
@@ -32,25 +30,9 @@ impl MechanismSession for SkippingSession {
     }
 }
 
-impl SessionMechanism for SkippingIds {
-    fn name(&self) -> &str {
-        self.0.name()
-    }
-    fn new_uri(&self, host: &str) -> String {
-        self.0.new_uri(host)
-    }
-    fn describe(&self, local: &SessionEnd, media: &mut MediaDescription) {
-        self.0.describe(local, media);
-    }
-    fn read_remote(&self, media: &MediaDescription) -> Result<SessionEnd, NegotiationError> {
-        self.0.read_remote(media)
-    }
-    fn decoder(&self, limits: &Limits) -> Box<dyn FrameDecoder> {
-        self.0.decoder(limits)
-    }
-    fn open(&self, params: &SessionParams) -> Box<dyn MechanismSession> {
-        Box::new(SkippingSession(self.0.open(params)))
-    }
+/// cpim whose sessions burn a MsgID before each message.
+fn skipping_ids() -> impl SessionMechanism {
+    common::WrappedCpim::new(|inner| Box::new(SkippingSession(inner)) as Box<dyn MechanismSession>)
 }
 
 /// Runs every wire case against an in-process echo peer using `mechanism`.
@@ -97,7 +79,7 @@ async fn a_conforming_peer_passes_every_wire_case() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_peer_that_skips_msgids_is_caught() {
-    let report = run_against(SkippingIds(CpimMechanism::new())).await;
+    let report = run_against(skipping_ids()).await;
     match report.outcome("msgid-sequence", "") {
         // Its delivery report takes MsgID 1; the echo then burns 2 and carries 3.
         Some(Outcome::Fail(reason)) => assert!(

@@ -11,6 +11,12 @@ use std::time::{Duration, Instant};
 /// How long one runner invocation may take.
 const RUN_LIMIT: Duration = Duration::from_secs(120);
 
+/// How long the peer may take to exit on its own after the runner finished.
+const PEER_EXIT_LIMIT: Duration = Duration::from_secs(5);
+
+/// How often a child process is checked for having exited.
+const EXIT_POLL: Duration = Duration::from_millis(50);
+
 /// The `imsession` binary, or why there is none.
 fn imsession_bin() -> Result<PathBuf, String> {
     if let Some(p) = std::env::var_os("IMSESSION_BIN") {
@@ -85,7 +91,7 @@ fn run_runner(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
             child.kill().unwrap();
             panic!("the runner did not finish within {RUN_LIMIT:?}");
         }
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(EXIT_POLL);
     };
     let out = std::fs::read_to_string(dir.join("runner.out")).unwrap();
     (status.code(), out)
@@ -93,13 +99,26 @@ fn run_runner(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
 
 /// Stops the peer if it is still running and returns its stderr.
 fn finish_peer(mut peer: Child, dir: &Path) -> String {
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + PEER_EXIT_LIMIT;
     while peer.try_wait().unwrap().is_none() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(EXIT_POLL);
     }
     let _ = peer.kill();
     let _ = peer.wait();
     std::fs::read_to_string(dir.join("peer.err")).unwrap_or_default()
+}
+
+/// The runner's JSON report, parsed.
+fn parse_report(json: &str) -> serde_json::Value {
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("the report is not json ({e}): {json}"))
+}
+
+/// The report's entry for `name`.
+fn case<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["cases"]
+        .as_array()
+        .and_then(|cases| cases.iter().find(|c| c["case"] == name))
+        .unwrap_or_else(|| panic!("no case {name} in {report}"))
 }
 
 #[test]
@@ -136,12 +155,16 @@ fn runner_offers_and_imsession_answers_with_echo() {
     let json = std::fs::read_to_string(dir.join("r.json")).expect("the JSON report");
     assert_eq!(code, Some(0), "{table}\n{json}\npeer: {peer_err}");
     assert!(table.contains("10 passed, 0 failed, 0 skipped"), "{table}");
-    assert!(
-        json.contains("\"passed\": 10") && json.contains("\"failed\": 0"),
+    let report = parse_report(&json);
+    assert_eq!(
+        (report["passed"].as_u64(), report["failed"].as_u64()),
+        (Some(10), Some(0)),
         "{json}"
     );
-    assert!(
-        json.contains(r#"{"case": "unknown-session", "over": "", "result": "pass""#),
+    let unknown = case(&report, "unknown-session");
+    assert_eq!(
+        (unknown["over"].as_str(), unknown["result"].as_str()),
+        (Some(""), Some("pass")),
         "{json}"
     );
 }
@@ -220,10 +243,21 @@ fn a_peer_that_does_not_echo_fails_with_a_reason() {
     assert_eq!(code, Some(1), "{table}");
     assert!(table.contains("1 failed, 9 skipped"), "{table}");
     let json = std::fs::read_to_string(dir.join("r.json")).unwrap();
-    assert!(
-        json.contains(r#""case": "valid-message", "over": "", "result": "fail", "reason": "the peer closed the connection""#)
-            || json.contains(r#""case": "valid-message", "over": "", "result": "fail", "reason": "nothing from the peer"#),
+    let report = parse_report(&json);
+    let valid = case(&report, "valid-message");
+    assert_eq!(
+        (valid["over"].as_str(), valid["result"].as_str()),
+        (Some(""), Some("fail")),
         "{json}"
     );
-    assert!(json.contains("only valid-message is under test"), "{json}");
+    let reason = valid["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason == "the peer closed the connection" || reason.starts_with("nothing from the peer"),
+        "{json}"
+    );
+    assert_eq!(
+        case(&report, "unknown-session")["reason"].as_str(),
+        Some("only valid-message is under test"),
+        "{json}"
+    );
 }

@@ -13,6 +13,7 @@ use imsession_cpim::CpimDecoder;
 use imsession_cpim::codec::{CodecLimits, FrameDecoder, FrameError};
 use libfuzzer_sys::fuzz_target;
 
+/// Limits small enough that the fuzzer reaches every over-limit path with short inputs.
 const SMALL: CodecLimits = CodecLimits {
     max_message: 300,
     max_header_block: 120,
@@ -118,26 +119,37 @@ fn split<'a>(mut sizes: &[u8], mut stream: &'a [u8]) -> Vec<&'a [u8]> {
     pieces
 }
 
+/// Runs a fresh decoder from `make` over the whole stream and over `pieces`, and checks both
+/// agree. An error ends the stream: a split run stops at the piece where it is found, so only
+/// the items before it and the error itself can be compared; otherwise everything must match.
+fn compare<D: Decoder>(make: impl Fn() -> D, stream: &[u8], pieces: &[&[u8]], what: &str)
+where
+    D::Item: PartialEq + std::fmt::Debug,
+{
+    let whole = run(make(), &[stream]);
+    let split = run(make(), pieces);
+    if whole.error.is_some() {
+        assert_eq!(split.items, whole.items, "{what}: items before the error");
+        assert_eq!(split.error, whole.error, "{what}: same error");
+    } else {
+        assert_eq!(split, whole, "{what}");
+    }
+}
+
 fn check(limits: CodecLimits, sizes: &[u8], stream: &[u8]) {
     let pieces = split(sizes, stream);
-    let whole = run(FrameDecoder::new(limits), &[stream]);
-    let split = run(FrameDecoder::new(limits), &pieces);
-    // An error ends the stream: a split run stops at the piece where it is found, so only
-    // the bytes it had been given can be compared; otherwise everything must match.
-    if whole.error.is_some() {
-        assert_eq!(split.items, whole.items, "frames before the error");
-        assert_eq!(split.error, whole.error, "same error");
-    } else {
-        assert_eq!(split, whole, "envelope decoder, pieces {sizes:?}");
-    }
-    let whole = run(CpimDecoder::new(limits), &[stream]);
-    let split = run(CpimDecoder::new(limits), &pieces);
-    if whole.error.is_some() {
-        assert_eq!(split.items, whole.items, "cpim frames before the error");
-        assert_eq!(split.error, whole.error, "same cpim error");
-    } else {
-        assert_eq!(split, whole, "cpim decoder, pieces {sizes:?}");
-    }
+    compare(
+        || FrameDecoder::new(limits),
+        stream,
+        &pieces,
+        &format!("envelope decoder, pieces {sizes:?}"),
+    );
+    compare(
+        || CpimDecoder::new(limits),
+        stream,
+        &pieces,
+        &format!("cpim decoder, pieces {sizes:?}"),
+    );
 }
 
 fuzz_target!(|data: &[u8]| {

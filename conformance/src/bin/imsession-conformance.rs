@@ -198,7 +198,10 @@ fn write_sdp(path: &Path, sdp: &SessionDescription) -> Result<(), String> {
     let tmp = PathBuf::from(tmp);
     std::fs::write(&tmp, sdp.to_string())
         .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            format!("cannot write {}: {e}", path.display())
+        })
 }
 
 /// Reads the peer's SDP from stdin, or polls the file until it exists and parses.

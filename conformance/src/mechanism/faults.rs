@@ -4,12 +4,15 @@
 use std::time::Duration;
 
 use bytes::BytesMut;
-use imsession::{Message, SessionEnd, SessionParams};
+use imsession::{Endpoint, Message, SessionEnd, SessionParams};
 
 use super::ctx::{Ctx, expect_nothing, expect_text};
 use super::raw::RawPeer;
 use super::suite_limits;
 use crate::case::{CaseResult, Context, ensure, within};
+
+/// How often the unknown-session case re-reads the endpoint's counters while it waits.
+pub const STATS_POLL: Duration = Duration::from_millis(20);
 
 /// Noise the garbage case writes: bytes no frame starts with, binary and text.
 pub const GARBAGE: &[u8] = b"\x00\xff\xfe garbage \x80\x81\r\n\r\nnot a frame\r\n\x1b[0m\t\x7f";
@@ -91,44 +94,43 @@ pub(crate) async fn fragmentation(c: &Ctx) -> CaseResult {
     Ok(())
 }
 
-pub(crate) async fn bad_frames(c: &Ctx) -> CaseResult {
-    let (_alice, bob) = c.endpoints();
-    let mut raw = RawPeer::connect(c, &bob).await?;
-    // A whole frame first, so the session is bound to this connection.
-    let whole = raw.frame(Message::text("whole"))?;
+/// A scripted peer into `bob` whose session is bound to its connection: it has written one
+/// whole frame carrying `text`, and `bob`'s session delivered it.
+async fn bound_raw(c: &Ctx, bob: &Endpoint, text: &str, what: &str) -> Result<RawPeer, String> {
+    let mut raw = RawPeer::connect(c, bob).await?;
+    let whole = raw.frame(Message::text(text))?;
     raw.write(&whole).await?;
-    expect_text(
-        c.step,
-        &mut raw.session,
-        "whole",
-        "the frame before the cut one",
-    )
-    .await?;
-    let frame = raw.frame(Message::text("cut short"))?;
-    raw.write(&frame[..frame.len() - 1]).await?;
+    expect_text(c.step, &mut raw.session, text, what).await?;
+    Ok(raw)
+}
+
+/// Writes `bytes`, closes the raw peer's sending side, and checks the session delivers
+/// nothing more.
+async fn write_last(c: &Ctx, raw: &mut RawPeer, bytes: &[u8], what: &str) -> CaseResult {
+    raw.write(bytes).await?;
     tokio::io::AsyncWriteExt::shutdown(&mut raw.io)
         .await
         .ctx("shutdown")?;
-    expect_nothing(c.step, &mut raw.session, "a frame cut one byte short").await
+    expect_nothing(c.step, &mut raw.session, what).await
+}
+
+pub(crate) async fn bad_frames(c: &Ctx) -> CaseResult {
+    let (_alice, bob) = c.endpoints();
+    let mut raw = bound_raw(c, &bob, "whole", "the frame before the cut one").await?;
+    let frame = raw.frame(Message::text("cut short"))?;
+    write_last(
+        c,
+        &mut raw,
+        &frame[..frame.len() - 1],
+        "a frame cut one byte short",
+    )
+    .await
 }
 
 pub(crate) async fn garbage(c: &Ctx) -> CaseResult {
     let (alice, bob) = c.endpoints();
-    let mut raw = RawPeer::connect(c, &bob).await?;
-    let whole = raw.frame(Message::text("before garbage"))?;
-    raw.write(&whole).await?;
-    expect_text(
-        c.step,
-        &mut raw.session,
-        "before garbage",
-        "the frame before the garbage",
-    )
-    .await?;
-    raw.write(GARBAGE).await?;
-    tokio::io::AsyncWriteExt::shutdown(&mut raw.io)
-        .await
-        .ctx("shutdown")?;
-    expect_nothing(c.step, &mut raw.session, "garbage").await?;
+    let mut raw = bound_raw(c, &bob, "before garbage", "the frame before the garbage").await?;
+    write_last(c, &mut raw, GARBAGE, "garbage").await?;
     // The endpoint that got the garbage still works.
     let (mut a, mut b) = c.pair(&alice, &bob).await?;
     a.send(Message::text("after garbage")).await.ctx("send")?;
@@ -145,17 +147,14 @@ pub(crate) async fn unknown_session(c: &Ctx) -> CaseResult {
     let (_alice, bob) = c.endpoints();
     let mut raw = RawPeer::connect(c, &bob).await?;
     let m = (c.mechanism)();
-    let stranger = SessionEnd {
-        uri: m.new_uri("stranger.invalid"),
-        ..raw.local.clone()
-    };
-    let nobody = SessionEnd {
-        uri: m.new_uri("nobody.invalid"),
+    // An end like ours under a fresh URI at `host`.
+    let end = |host| SessionEnd {
+        uri: m.new_uri(host),
         ..raw.local.clone()
     };
     let mut other = m.open(&SessionParams {
-        local: stranger,
-        remote: nobody,
+        local: end("stranger.invalid"),
+        remote: end("nobody.invalid"),
         limits: suite_limits(),
     });
     let mut wire = BytesMut::new();
@@ -164,10 +163,7 @@ pub(crate) async fn unknown_session(c: &Ctx) -> CaseResult {
         .ctx("encode")?;
     // The session's real receiving end with a stranger as sender: still nobody's session.
     let mut impostor = m.open(&SessionParams {
-        local: SessionEnd {
-            uri: m.new_uri("impostor.invalid"),
-            ..raw.local.clone()
-        },
+        local: end("impostor.invalid"),
         remote: raw.remote.clone(),
         limits: suite_limits(),
     });
@@ -186,7 +182,7 @@ pub(crate) async fn unknown_session(c: &Ctx) -> CaseResult {
     .await?;
     within(c.step, "counting the unknown frame", async {
         while bob.stats().unknown_session_frames < 2 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(STATS_POLL).await;
         }
     })
     .await

@@ -14,8 +14,8 @@ mod raw;
 mod traffic;
 
 pub use ctx::STEP_TIMEOUT;
-pub use faults::GARBAGE;
-pub use traffic::{BACK_TO_BACK_COUNT, BIG_MESSAGE, ORDERING_COUNT};
+pub use faults::{GARBAGE, STATS_POLL};
+pub use traffic::{BACK_TO_BACK_COUNT, BIG_MESSAGE, ORDERING_COUNT, SHARING_COUNT};
 
 use crate::report::Report;
 use crate::transport::{TransportFactory, transport_factory};

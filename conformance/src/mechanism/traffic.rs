@@ -14,6 +14,8 @@ use crate::case::{CaseResult, Context, ensure, within};
 pub const ORDERING_COUNT: usize = 1000;
 /// Messages each side sends at once in the back-to-back case.
 pub const BACK_TO_BACK_COUNT: usize = 500;
+/// Messages each way on each of the two sessions of the sharing case.
+pub const SHARING_COUNT: usize = 50;
 /// Body size of the big-message case: 1 MiB, each way.
 pub const BIG_MESSAGE: usize = 1024 * 1024;
 
@@ -192,7 +194,7 @@ pub(crate) async fn sharing(c: &Ctx) -> CaseResult {
         .accept(c.accept())
         .connection(imsession::sdp::ConnectionMode::Existing);
     let (mut a2, mut b2) = c.pair_with(&alice, &bob, existing).await?;
-    for i in 0..50 {
+    for i in 0..SHARING_COUNT {
         a1.send(Message::text(format!("1:{i}")))
             .await
             .ctx("send 1")?;
@@ -206,7 +208,7 @@ pub(crate) async fn sharing(c: &Ctx) -> CaseResult {
             .await
             .ctx("reply 1")?;
     }
-    for i in 0..50 {
+    for i in 0..SHARING_COUNT {
         expect_text(c.step, &mut b1, &format!("1:{i}"), "session 1").await?;
         expect_text(c.step, &mut b2, &format!("2:{i}"), "session 2").await?;
         expect_text(c.step, &mut a1, &format!("r1:{i}"), "session 1 reply").await?;

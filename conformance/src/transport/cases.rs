@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use imsession::sdp::MediaDescription;
-use imsession::{ByteStream, Connection, ConnectionIo, Target, Transport};
+use imsession::{ByteStream, Connection, ConnectionIo, Listener, Target, Transport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::TransportFactory;
@@ -18,6 +18,8 @@ pub(crate) struct Env {
 
 /// Bytes sent one way by the large-transfer case: 32 MiB.
 pub const LARGE_TRANSFER: usize = 32 * 1024 * 1024;
+/// Bytes the large-transfer case writes, or reads, per call.
+pub const TRANSFER_CHUNK: usize = 64 * 1024;
 /// Bytes each side sends at once in the both-directions case: 4 MiB, more than any socket
 /// buffer, so a transport that cannot read while writing deadlocks.
 pub const BOTH_WAYS: usize = 4 * 1024 * 1024;
@@ -51,17 +53,28 @@ fn media(t: &dyn Transport, port: u16) -> MediaDescription {
     m
 }
 
+/// Listens on an ephemeral port of `host` with `listening`; the listener and the target a
+/// connector reaches it at.
+async fn listen_target(
+    listening: &dyn Transport,
+    host: &str,
+) -> Result<(Box<dyn Listener>, Target), String> {
+    let listener = listening.listen(host, 0).await.ctx("listen")?;
+    let port = listener.local_addr().port();
+    let target = Target {
+        host: host.to_owned(),
+        port,
+        media: media(listening, port),
+    };
+    Ok((listener, target))
+}
+
 /// Listens on `host` with one transport instance and connects with another, then checks the
 /// connector's identity the way an endpoint would.
 pub(crate) async fn pair(f: &Env, host: &str) -> Result<Pair, String> {
     let (listening, connecting) = ((f.factory)(), (f.factory)());
-    let listener = listening.listen(host, 0).await.ctx("listen")?;
+    let (listener, target) = listen_target(&*listening, host).await?;
     let listen_addr = listener.local_addr();
-    let target = Target {
-        host: host.to_owned(),
-        port: listen_addr.port(),
-        media: media(&*listening, listen_addr.port()),
-    };
     let accept = async {
         let accepting = listener.accept().await.ctx("accept")?;
         accepting.await.ctx("accept handshake")
@@ -160,16 +173,18 @@ pub(crate) async fn large_transfer(f: &Env) -> CaseResult {
     let p = pair(f, "127.0.0.1").await?;
     let (mut a, mut c) = (stream(p.accepted)?, stream(p.connected)?);
     let write = async {
+        let mut part = Vec::with_capacity(TRANSFER_CHUNK);
         let mut sent = 0;
         while sent < LARGE_TRANSFER {
-            let part: Vec<u8> = (sent..sent + 64 * 1024).map(pattern).collect();
+            part.clear();
+            part.extend((sent..(sent + TRANSFER_CHUNK).min(LARGE_TRANSFER)).map(pattern));
             c.write_all(&part).await.ctx("write")?;
             sent += part.len();
         }
         c.shutdown().await.ctx("shutdown")
     };
     let read = async {
-        let mut buf = vec![0; 64 * 1024];
+        let mut buf = vec![0; TRANSFER_CHUNK];
         let mut got = 0;
         loop {
             let n = within(f.step, "read", a.read(&mut buf))
@@ -195,13 +210,7 @@ pub(crate) async fn large_transfer(f: &Env) -> CaseResult {
 
 pub(crate) async fn concurrent(f: &Env) -> CaseResult {
     let (listening, connecting) = ((f.factory)(), (f.factory)());
-    let listener = listening.listen("127.0.0.1", 0).await.ctx("listen")?;
-    let port = listener.local_addr().port();
-    let target = Target {
-        host: "127.0.0.1".into(),
-        port,
-        media: media(&*listening, port),
-    };
+    let (listener, target) = listen_target(&*listening, "127.0.0.1").await?;
     // The acceptor echoes each connection's first 8 bytes back.
     let acceptor = async {
         let mut echoes = Vec::with_capacity(CONCURRENT);
@@ -276,13 +285,7 @@ pub(crate) async fn peer_close(f: &Env) -> CaseResult {
 
 pub(crate) async fn refused(f: &Env) -> CaseResult {
     let (listening, connecting) = ((f.factory)(), (f.factory)());
-    let listener = listening.listen("127.0.0.1", 0).await.ctx("listen")?;
-    let port = listener.local_addr().port();
-    let target = Target {
-        host: "127.0.0.1".into(),
-        port,
-        media: media(&*listening, port),
-    };
+    let (listener, target) = listen_target(&*listening, "127.0.0.1").await?;
     drop(listener);
     match within(
         f.step,

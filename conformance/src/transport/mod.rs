@@ -8,7 +8,7 @@ use crate::case::{Skips, run_case};
 use crate::report::Report;
 pub(crate) mod cases;
 
-pub use cases::{BOTH_WAYS, CONCURRENT, LARGE_TRANSFER, STEP_TIMEOUT};
+pub use cases::{BOTH_WAYS, CONCURRENT, LARGE_TRANSFER, STEP_TIMEOUT, TRANSFER_CHUNK};
 
 /// Every case of the transport suite, in the order they run.
 pub const TRANSPORT_CASES: &[&str] = &[

@@ -26,7 +26,7 @@
 use bytes::Bytes;
 use imsession_cpim::codec::{CodecLimits, CpimError, CpimMessage};
 
-use super::{files, parse_keys, split_head, unescape};
+use super::{check_files, parse_keys, split_head, unescape};
 
 /// Every key a `.cpim` vector may hold.
 pub const KEYS: &[&str] = &[
@@ -52,13 +52,7 @@ pub const KEYS: &[&str] = &[
 /// # Errors
 /// The first vector whose outcome differs, naming the file and what differed.
 pub fn check_all() -> Result<usize, String> {
-    let paths = files("cpim", "cpim")?;
-    for p in &paths {
-        let name = p.file_name().unwrap_or_default().to_string_lossy();
-        let bytes = std::fs::read(p).map_err(|e| format!("{name}: {e}"))?;
-        check_one(&name, &bytes)?;
-    }
-    Ok(paths.len())
+    check_files("cpim", "cpim", check_one)
 }
 
 /// Decodes the message and runs every typed accessor: the first error is the verdict.

@@ -19,7 +19,7 @@
 use bytes::BytesMut;
 use imsession_cpim::codec::{CodecLimits, FrameDecoder};
 
-use super::{files, parse_keys, split_head, unescape};
+use super::{check_files, parse_keys, split_head, unescape};
 
 /// Every key a `.stream` vector may hold.
 pub const KEYS: &[&str] = &[
@@ -37,13 +37,7 @@ pub const KEYS: &[&str] = &[
 /// # Errors
 /// The first vector whose outcome differs.
 pub fn check_all() -> Result<usize, String> {
-    let paths = files("framing", "stream")?;
-    for p in &paths {
-        let name = p.file_name().unwrap_or_default().to_string_lossy();
-        let bytes = std::fs::read(p).map_err(|e| format!("{name}: {e}"))?;
-        check_one(&name, &bytes)?;
-    }
-    Ok(paths.len())
+    check_files("framing", "stream", check_one)
 }
 
 /// Payloads, the error text if any, and bytes discarded.

@@ -30,6 +30,25 @@ pub fn files(sub: &str, ext: &str) -> Result<Vec<PathBuf>, String> {
     files_in(&dir(sub), ext)
 }
 
+/// Runs `check` over every `vectors/<sub>/*.<ext>` file (its name and bytes) and returns how
+/// many there are.
+///
+/// # Errors
+/// A file that cannot be read, or the first error `check` returns.
+pub(crate) fn check_files(
+    sub: &str,
+    ext: &str,
+    check: impl Fn(&str, &[u8]) -> Result<(), String>,
+) -> Result<usize, String> {
+    let paths = files(sub, ext)?;
+    for p in &paths {
+        let name = p.file_name().unwrap_or_default().to_string_lossy();
+        let bytes = std::fs::read(p).map_err(|e| format!("{name}: {e}"))?;
+        check(&name, &bytes)?;
+    }
+    Ok(paths.len())
+}
+
 /// Files in `d` ending in `.<ext>`, sorted.
 ///
 /// # Errors

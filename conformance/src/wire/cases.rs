@@ -48,9 +48,13 @@ async fn expect_echo(p: &mut WirePeer, body: &[u8], what: &str) -> CaseResult {
     }
 }
 
+/// Bytes of a body a failure reason quotes before eliding the rest.
+const PREVIEW_LEN: usize = 40;
+
+/// The start of `b` for a failure reason, `…` when cut.
 fn preview(b: &[u8]) -> String {
-    let s = String::from_utf8_lossy(&b[..b.len().min(40)]).into_owned();
-    if b.len() > 40 { s + "…" } else { s }
+    let s = String::from_utf8_lossy(&b[..b.len().min(PREVIEW_LEN)]).into_owned();
+    if b.len() > PREVIEW_LEN { s + "…" } else { s }
 }
 
 async fn valid_message(p: &mut WirePeer) -> CaseResult {

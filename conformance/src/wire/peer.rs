@@ -21,6 +21,9 @@ pub const WIRE_STEP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Frames decoded ahead of the cases before the reader waits.
 const READ_AHEAD: usize = 1024;
 
+/// Free space the reader makes in its buffer before each read from the peer.
+const READ_CHUNK: usize = 64 * 1024;
+
 /// What the reader task saw.
 #[derive(Debug)]
 enum ReadEvent {
@@ -78,7 +81,7 @@ impl WirePeer {
         let mut decoder = sel.mechanism().decoder(limits);
         let (tx, events) = mpsc::channel(READ_AHEAD);
         tokio::spawn(async move {
-            let mut buf = BytesMut::with_capacity(64 * 1024);
+            let mut buf = BytesMut::with_capacity(READ_CHUNK);
             loop {
                 loop {
                     match decoder.decode(&mut buf) {
@@ -96,7 +99,7 @@ impl WirePeer {
                         }
                     }
                 }
-                buf.reserve(64 * 1024);
+                buf.reserve(READ_CHUNK);
                 match reader.read_buf(&mut buf).await {
                     Ok(0) => {
                         let _ = tx.send(ReadEvent::Closed).await;
@@ -135,9 +138,7 @@ impl WirePeer {
     /// # Errors
     /// When the message cannot be encoded.
     pub fn frame(&mut self, message: Message) -> Result<BytesMut, String> {
-        let mut buf = BytesMut::new();
-        self.state.encode(message, &mut buf).ctx("encode")?;
-        Ok(buf)
+        self.frame_with_id(message).map(|(frame, _)| frame)
     }
 
     /// Writes and flushes `bytes`. Not cancel-safe: part may have been written.
