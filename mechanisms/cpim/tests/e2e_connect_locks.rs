@@ -57,20 +57,9 @@ async fn a_stalled_connect_does_not_hold_up_another_target() {
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     // Meanwhile alice answers bob and connects to him.
-    let pending = bob.offer(&[cpim_tcp()]).await.unwrap();
-    let answer = alice
-        .answer(&pending.sdp, &AnswerOptions::default())
-        .await
-        .unwrap();
-    let sel = bob.complete(&pending, &answer.sdp).unwrap().remove(0);
-    let fast = async {
-        tokio::try_join!(
-            alice.establish(answer.selections[0].clone()),
-            bob.establish(sel)
-        )
-    };
+    let fast = pair(&bob, &alice, cpim_tcp(), AnswerOptions::default());
     let (mut a, mut b) = tokio::select! {
-        sessions = fast => sessions.unwrap(),
+        (b, a) = fast => (a, b),
         result = &mut stalled => panic!("the stalled connect ended first: {result:?}"),
     };
     a.send(Message::text("not held up")).await.unwrap();

@@ -88,6 +88,26 @@ async fn oversized_frame_is_refused_before_its_body_arrives() {
 }
 
 #[tokio::test]
+async fn garbage_over_the_limit_closes_the_connection() {
+    let alice = Endpoint::new(negotiator_with(Limits::default().with_max_garbage(100)));
+    let (mut session, mut peer, _) = connected(&alice).await;
+    // Junk lines, none an envelope: skipped until more than 100 bytes were.
+    for _ in 0..20 {
+        // A write may fail once alice has closed the connection.
+        let _ = peer.write_all(b"not an envelope\r\n").await;
+    }
+    assert_eq!(
+        session.next().await.unwrap().unwrap_err(),
+        SessionError::LimitExceeded {
+            limit: Limit::Garbage,
+            max: 100
+        }
+    );
+    closed_by_endpoint(&mut peer).await;
+    assert_eq!(alice.stats().limit_hits.get(Limit::Garbage), 1);
+}
+
+#[tokio::test]
 async fn a_full_connection_takes_no_more_sessions() {
     let limits = Limits::default()
         .with_max_sessions_per_connection(1)
@@ -234,6 +254,8 @@ async fn bind_timeout_fails_sends_and_the_stream() {
         session.send(Message::text("anyone?")).await.unwrap_err(),
         SessionError::BindTimeout(limit)
     );
+    // The stream ends too, rather than waiting for a connection that will never be used.
+    assert!(session.next().await.is_none());
     assert_eq!(alice.stats().limit_hits.get(Limit::BindTimeout), 1);
 }
 

@@ -76,17 +76,8 @@ async fn exchange(tag: usize, from: &mut Session, to: &mut Session) {
 
 /// One session from `offerer` to `answerer`: both directions, then closed.
 async fn session(tag: usize, offerer: Endpoint, answerer: Endpoint) {
-    let pending = offerer.offer(&[cpim_tcp()]).await.unwrap();
-    let answer = answerer
-        .answer(&pending.sdp, &AnswerOptions::default())
-        .await
-        .unwrap();
-    let sel = offerer.complete(&pending, &answer.sdp).unwrap().remove(0);
-    let (passive, active) = tokio::join!(
-        offerer.establish(sel),
-        answerer.establish(answer.selections[0].clone())
-    );
-    let (mut passive, mut active) = (passive.unwrap(), active.unwrap());
+    let (mut passive, mut active) =
+        pair(&offerer, &answerer, cpim_tcp(), AnswerOptions::default()).await;
     // The answerer connects; its first frame identifies the session to the offerer.
     exchange(2 * tag, &mut active, &mut passive).await;
     exchange(2 * tag + 1, &mut passive, &mut active).await;

@@ -1,6 +1,5 @@
 //! [`Endpoint::close`]: a graceful end of every connection, for applications about to exit.
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::Endpoint;
@@ -30,8 +29,7 @@ impl Endpoint {
         let deadline = tokio::time::Instant::now() + CLOSE_TIMEOUT;
         for conn in &conns {
             // The writer writes what is queued, then shuts the write side down.
-            conn.closed.store(true, Ordering::Release);
-            conn.closing.cancel();
+            conn.close();
         }
         let mut late = 0;
         for conn in &conns {

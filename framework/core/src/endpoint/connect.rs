@@ -23,7 +23,7 @@ impl Inner {
         self: &Arc<Self>,
         sel: &Selection,
     ) -> Result<Arc<Shared>, SessionError> {
-        let _serial = self.connecting.lock(sel).await;
+        let _serial = self.connecting.lock(TargetLocks::key(sel)).await;
         if let Some(conn) = self.find_shared(sel) {
             return Ok(conn);
         }
@@ -90,13 +90,17 @@ type TargetKey = (String, String, u16);
 pub(super) struct TargetLocks(Mutex<HashMap<TargetKey, Arc<tokio::sync::Mutex<()>>>>);
 
 impl TargetLocks {
-    /// Waits for the lock of `sel`'s target. Cancel-safe.
-    async fn lock(&self, sel: &Selection) -> TargetGuard<'_> {
-        let key = (
+    /// The target `sel` connects to.
+    fn key(sel: &Selection) -> TargetKey {
+        (
             sel.transport.name().to_ascii_lowercase(),
             sel.target.host.to_ascii_lowercase(),
             sel.target.port,
-        );
+        )
+    }
+
+    /// Waits for the lock of target `key`. Cancel-safe.
+    async fn lock(&self, key: TargetKey) -> TargetGuard<'_> {
         let lock = self
             .0
             .lock()
@@ -131,5 +135,56 @@ impl Drop for TargetGuard<'_> {
         if Arc::strong_count(&self.lock) == 2 {
             map.remove(&self.key);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(port: u16) -> TargetKey {
+        ("tcp".into(), "127.0.0.1".into(), port)
+    }
+
+    fn len(locks: &TargetLocks) -> usize {
+        locks.0.lock().expect("connect locks").len()
+    }
+
+    #[tokio::test]
+    async fn one_target_at_a_time_and_the_map_empties_behind() {
+        let locks = TargetLocks::default();
+        let first = locks.lock(key(1)).await;
+        // Another target is not held up.
+        let other = locks.lock(key(2)).await;
+        assert_eq!(len(&locks), 2);
+        // The same target waits.
+        let mut waiting = Box::pin(locks.lock(key(1)));
+        assert!(
+            futures::poll!(waiting.as_mut()).is_pending(),
+            "a second connect to one target ran concurrently"
+        );
+        // A waiter that gave up leaves the entry to the holder.
+        drop(waiting);
+        assert_eq!(len(&locks), 2);
+        drop(other);
+        assert_eq!(len(&locks), 1);
+        drop(first);
+        assert_eq!(
+            len(&locks),
+            0,
+            "the lock map keeps targets nobody connects to"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_waiter_alone_leaves_no_entry() {
+        let locks = TargetLocks::default();
+        let held = locks.lock(key(1)).await;
+        let mut waiter = Box::pin(locks.lock(key(1)));
+        assert!(futures::poll!(waiter.as_mut()).is_pending());
+        drop(held);
+        // The waiter now holds the only claim; cancelling it must still clean up.
+        drop(waiter);
+        assert_eq!(len(&locks), 0);
     }
 }

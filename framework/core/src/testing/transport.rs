@@ -52,6 +52,14 @@ impl FaultyTransport {
         &self.log
     }
 
+    /// Completes a connect or accept: waits out [`Faults::handshake_delay`], then wraps.
+    async fn handshake(&self, conn: Connection) -> Connection {
+        if let Some(delay) = self.faults.handshake_delay {
+            tokio::time::sleep(delay).await;
+        }
+        self.faulty(conn)
+    }
+
     fn faulty(&self, conn: Connection) -> Connection {
         self.log.connected();
         let io = match conn.io {
@@ -81,10 +89,7 @@ impl Transport for FaultyTransport {
 
     async fn connect(&self, target: &Target) -> Result<Connection, TransportError> {
         let conn = self.inner.connect(target).await?;
-        if let Some(delay) = self.faults.handshake_delay {
-            tokio::time::sleep(delay).await;
-        }
-        Ok(self.faulty(conn))
+        Ok(self.handshake(conn).await)
     }
 
     fn describe(&self, media: &mut MediaDescription) {
@@ -116,10 +121,7 @@ impl Listener for FaultyListener {
         let transport = self.transport.clone();
         Ok(Box::pin(async move {
             let conn = accepting.await?;
-            if let Some(delay) = transport.faults.handshake_delay {
-                tokio::time::sleep(delay).await;
-            }
-            Ok(transport.faulty(conn))
+            Ok(transport.handshake(conn).await)
         }))
     }
 }
