@@ -268,17 +268,21 @@ impl Session {
         self.queue(message)
     }
 
-    /// Waits until everything queued so far has been written to the transport.
+    /// Waits until everything queued so far has been written to the transport. A connection
+    /// that closed after everything was written (the peer closing first) is not an error.
     ///
     /// # Errors
-    /// [`SessionError::Closed`] when the connection failed first; by then every message not
-    /// completely written has been reported [`crate::DeliveryStatus::NotSent`] on
-    /// [`Session::deliveries`]. Cancel-safe.
+    /// [`SessionError::Closed`] when the connection ended before everything was written; by
+    /// then every message not completely written has been reported
+    /// [`crate::DeliveryStatus::NotSent`] on [`Session::deliveries`]. Cancel-safe.
     pub async fn flush(&mut self) -> Result<(), SessionError> {
         let result = std::future::poll_fn(|cx| self.poll_flush_inner(cx)).await;
         if result.is_err() {
             if let Some(conn) = &self.conn {
                 conn.writer_done.cancelled().await;
+                if self.replies.is_empty() && self.last_written() >= self.last_sent() {
+                    return Ok(());
+                }
             }
         }
         result

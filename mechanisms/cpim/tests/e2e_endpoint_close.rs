@@ -42,3 +42,21 @@ async fn close_writes_what_is_queued_then_ends_the_peers_stream() {
     );
     assert_eq!(a.last_written(), a.last_sent());
 }
+
+/// Both sides finishing at once (the CLI's chat at EOF): when the peer closes first, a close
+/// on our side whose messages were all written reports success, not `Closed`.
+#[tokio::test]
+async fn closing_after_the_peer_closed_succeeds_when_everything_was_written() {
+    let (alice, bob) = endpoints();
+    let (mut a, mut b) = pair(&alice, &bob, cpim_tcp(), AnswerOptions::default()).await;
+    a.send(Message::text("last words")).await.unwrap();
+    a.flush().await.unwrap();
+    assert_eq!(b.next().await.unwrap().unwrap().body, "last words");
+    assert_eq!(bob.close().await, Ok(1));
+    let end = tokio::time::timeout(Duration::from_secs(10), a.next())
+        .await
+        .expect("our stream ends when the peer closes");
+    assert!(end.is_none(), "{end:?}");
+    assert_eq!(a.last_written(), a.last_sent());
+    assert_eq!(a.close().await, Ok(()));
+}
