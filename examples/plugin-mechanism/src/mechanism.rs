@@ -2,8 +2,8 @@
 
 use imsession::sdp::{Attribute, MediaDescription};
 use imsession::{
-    FrameDecoder, Limits, MechanismSession, MediaRange, NegotiationError, SessionEnd,
-    SessionMechanism, SessionParams,
+    FrameDecoder, Limits, MechanismSession, NegotiationError, SessionEnd, SessionMechanism,
+    SessionParams,
 };
 
 use crate::decoder::JsonlDecoder;
@@ -11,9 +11,6 @@ use crate::session::JsonlSession;
 
 /// The mechanism part of the proto token.
 pub const NAME: &str = "jsonl";
-
-/// Random characters in a session URI.
-const URI_RANDOM_LEN: usize = 16;
 
 /// JSON-lines message sessions.
 #[derive(Clone, Debug, Default)]
@@ -34,11 +31,7 @@ impl SessionMechanism for JsonlMechanism {
     }
 
     fn new_uri(&self, host: &str) -> String {
-        const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-        let id: String = (0..URI_RANDOM_LEN)
-            .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
-            .collect();
-        format!("jsonl:{id}@{host}")
+        imsession::session_uri("jsonl", host)
     }
 
     /// The format list is what we accept; `a=uri` names our end.
@@ -51,20 +44,7 @@ impl SessionMechanism for JsonlMechanism {
     }
 
     fn read_remote(&self, media: &MediaDescription) -> Result<SessionEnd, NegotiationError> {
-        let bad = |reason: String| NegotiationError::BadMedia { index: 0, reason };
-        let uri = media.uri().ok_or_else(|| bad("no a=uri".into()))?;
-        let accepts = media
-            .formats
-            .iter()
-            .map(|f| {
-                MediaRange::parse(f).ok_or_else(|| bad(format!("format {f:?} is not a media type")))
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(SessionEnd {
-            uri: uri.to_owned(),
-            accepts,
-            max_size: media.max_size(),
-        })
+        SessionEnd::from_uri_media(media, "every jsonl/tcp m-line names its session end")
     }
 
     /// A line holds the body (JSON-escaped, at most 6 bytes per byte for control

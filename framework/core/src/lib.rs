@@ -55,6 +55,7 @@ mod message;
 pub mod negotiate;
 pub mod proto;
 mod session;
+mod session_end;
 #[cfg(feature = "test-util")]
 pub mod testing;
 mod transport;
@@ -66,8 +67,8 @@ pub use header::Header;
 pub use hub::ConnectionStats;
 pub use limits::{Limit, Limits};
 pub use mechanism::{
-    Frame, FrameDecoder, FrameError, Inbound, MechanismSession, SessionEnd, SessionKey,
-    SessionMechanism, SessionParams,
+    Frame, FrameDecoder, FrameError, Inbound, MechanismSession, SessionKey, SessionMechanism,
+    SessionParams,
 };
 pub use message::{DeliveryEvent, DeliveryStatus, Message, MessageId};
 pub use negotiate::comedia::{Dialect, Role, SetupPreference};
@@ -77,6 +78,7 @@ pub use negotiate::{
 };
 pub use proto::ProtoToken;
 pub use session::{DELIVERY_QUEUE, Session, SessionInfo};
+pub use session_end::{SESSION_ID_LEN, SessionEnd, session_uri};
 pub use transport::{
     Accepting, ByteStream, Connection, ConnectionIo, Listener, PeerIdentity, Target, Transport,
 };

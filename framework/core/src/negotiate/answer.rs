@@ -7,7 +7,7 @@ use super::offer::{new_description, ranges};
 use super::options::{AnswerOptions, LocalAddress};
 use super::{ACTIVE_PORT, Answer, Negotiator, Pair, PendingOffer, Rejection, Selection};
 use crate::error::NegotiationError;
-use crate::mechanism::SessionEnd;
+use crate::session_end::SessionEnd;
 use crate::transport::Target;
 
 /// Media type of every message session m-line (im-sessions-00 §4.1).

@@ -8,7 +8,7 @@ use super::options::{LocalAddress, MediaOptions};
 use super::{ACTIVE_PORT, Negotiator, PendingOffer};
 use crate::accept::MediaRange;
 use crate::error::NegotiationError;
-use crate::mechanism::SessionEnd;
+use crate::session_end::SessionEnd;
 
 impl Negotiator {
     /// Builds an offer with one m-line per entry of `media`, advertising `local`.
