@@ -13,7 +13,9 @@
 //!   `imsession answer --offer-in offer.sdp --sdp-out answer.sdp`: two processes negotiate
 //!   through SDP files (written atomically, polled every 100 ms), connect for real, then
 //!   chat: each stdin line is sent as text/plain, received messages print as `< text`, EOF
-//!   closes the session, and the peer closing prints `peer closed the session`.
+//!   closes the session, and the peer closing prints `peer closed the session`. With `--echo`
+//!   either side is a test peer instead: every received message is sent back (for
+//!   `imsession-conformance`).
 //!
 //! Errors print as `imsession: <error>` on stderr with a non-zero exit status. Logging goes
 //! to stderr, warnings only unless `RUST_LOG` says otherwise.

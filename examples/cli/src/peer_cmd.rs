@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use imsession::{AnswerOptions, Endpoint};
+use imsession::{AnswerOptions, Endpoint, Session};
 
 use crate::setup::{self, AnswerSetup, MediaArgs, OfferSetup};
 use crate::tls_args::TlsArgs;
@@ -34,6 +34,10 @@ pub(crate) struct OfferArgs {
     /// Seconds to wait for the answer file.
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_WAIT_SECS)]
     wait: u64,
+    /// Test peer mode: send every received message back (same type, headers and body)
+    /// instead of chatting; stdin is not read. Runs until the peer closes.
+    #[arg(long)]
+    echo: bool,
 }
 
 /// Options of `imsession answer`.
@@ -62,6 +66,10 @@ pub(crate) struct AnswerArgs {
     wait: u64,
     #[command(flatten)]
     tls: TlsArgs,
+    /// Test peer mode: send every received message back (same type, headers and body)
+    /// instead of chatting; stdin is not read. Runs until the peer closes.
+    #[arg(long)]
+    echo: bool,
 }
 
 /// Offers, waits for the answer, establishes and chats.
@@ -89,10 +97,7 @@ pub(crate) async fn offer(args: OfferArgs) -> CliResult<()> {
         .next()
         .ok_or("the answer selected no session")?;
     let session = endpoint.establish(selection).await?;
-    let chatted = chat::run(session).await;
-    // Shut the connection down before exiting (over tls: close_notify).
-    endpoint.close().await?;
-    chatted
+    converse(&endpoint, session, args.echo).await
 }
 
 /// Waits for the offer, answers, establishes and chats.
@@ -116,8 +121,17 @@ pub(crate) async fn answer(args: AnswerArgs) -> CliResult<()> {
         .next()
         .ok_or("every m-line of the offer was refused")?;
     let session = endpoint.establish(selection).await?;
-    let chatted = chat::run(session).await;
-    // Shut the connection down before exiting (over tls: close_notify).
+    converse(&endpoint, session, args.echo).await
+}
+
+/// Chats (or echoes, with `--echo`) until the session ends, then shuts the endpoint's
+/// connections down before exiting (over tls: close_notify).
+async fn converse(endpoint: &Endpoint, session: Session, echo: bool) -> CliResult<()> {
+    let conversed = if echo {
+        chat::echo(session).await
+    } else {
+        chat::run(session).await
+    };
     endpoint.close().await?;
-    chatted
+    conversed
 }

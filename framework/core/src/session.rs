@@ -13,7 +13,7 @@ use tokio_util::sync::PollSender;
 use crate::accept::{MediaRange, accepts};
 use crate::endpoint::{Binding, Inner};
 use crate::error::SessionError;
-use crate::hub::{ConnectionStats, InboundItem, Shared, WriteCmd};
+use crate::hub::{ConnectionStats, InboundItem, SendLedger, Shared, WriteCmd};
 use crate::limits::Limits;
 use crate::mechanism::{Inbound, MechanismSession, SessionKey};
 use crate::message::{DeliveryEvent, Message, MessageId};
@@ -66,12 +66,8 @@ pub struct Session {
     remote_max: Option<u64>,
     encode_buf: BytesMut,
     replies: BytesMut,
-    /// The delivery-event queue, opened on the first event or `deliveries()` call: most
-    /// sessions never get one, and an idle session should not carry its storage.
-    deliveries_tx: Option<mpsc::Sender<DeliveryEvent>>,
-    deliveries_rx: Option<mpsc::Receiver<DeliveryEvent>>,
-    deliveries_taken: bool,
-    dropped_deliveries: u64,
+    /// Written-message tracking and the delivery-event queue (opened lazily).
+    ledger: Arc<SendLedger>,
     last_id: Option<MessageId>,
     flush_ack: Option<oneshot::Receiver<bool>>,
 }
@@ -155,10 +151,7 @@ impl Session {
             remote_max: sel.remote.max_size,
             encode_buf: BytesMut::new(),
             replies: BytesMut::new(),
-            deliveries_tx: None,
-            deliveries_rx: None,
-            deliveries_taken: false,
-            dropped_deliveries: 0,
+            ledger: Arc::new(SendLedger::new()),
             last_id: None,
             flush_ack: None,
         };
@@ -187,7 +180,12 @@ impl Session {
             Poll::Ready(Ok(conn)) => Ok(conn),
             Poll::Ready(Err(_)) => Err(SessionError::Closed),
             Poll::Pending => match w.deadline.as_mut().poll(cx) {
-                Poll::Ready(()) => Err(SessionError::BindTimeout(w.timeout)),
+                Poll::Ready(()) => {
+                    if let Some(ep) = w.endpoint.upgrade() {
+                        ep.stats.limits.hit(crate::limits::Limit::BindTimeout);
+                    }
+                    Err(SessionError::BindTimeout(w.timeout))
+                }
                 Poll::Pending => return Poll::Pending,
             },
         };
@@ -229,29 +227,24 @@ impl Session {
         self.last_id
     }
 
-    /// Takes the receiver of delivery events (the peer's reports on messages we sent).
-    /// Returns `None` after the first call.
-    pub fn deliveries(&mut self) -> Option<mpsc::Receiver<DeliveryEvent>> {
-        if std::mem::replace(&mut self.deliveries_taken, true) {
-            return None;
-        }
-        self.open_deliveries();
-        self.deliveries_rx.take()
+    /// The id of the last message whose frame was completely written to the transport
+    /// (messages are written in order, so every earlier one was too).
+    pub fn last_written(&self) -> Option<MessageId> {
+        self.ledger.last_written()
     }
 
-    /// The delivery-event queue's sender, opening the queue if needed.
-    fn open_deliveries(&mut self) -> &mpsc::Sender<DeliveryEvent> {
-        if self.deliveries_tx.is_none() {
-            let (tx, rx) = mpsc::channel(DELIVERY_QUEUE);
-            self.deliveries_rx = Some(rx);
-            self.deliveries_tx = Some(tx);
-        }
-        self.deliveries_tx.as_ref().expect("opened above")
+    /// Takes the receiver of delivery events: the peer's reports on messages we sent, and
+    /// [`crate::DeliveryStatus::NotSent`] for every message queued by [`Session::send`] whose
+    /// frame was not completely written when the connection failed or closed. The receiver
+    /// outlives the session, so reports on messages still queued when it is dropped arrive
+    /// too. Returns `None` after the first call.
+    pub fn deliveries(&mut self) -> Option<mpsc::Receiver<DeliveryEvent>> {
+        self.ledger.take_receiver()
     }
 
     /// Delivery events dropped because [`DELIVERY_QUEUE`] was full.
     pub fn dropped_deliveries(&self) -> u64 {
-        self.dropped_deliveries
+        self.ledger.dropped()
     }
 
     /// Whether the peer accepts messages of this type.
@@ -273,12 +266,24 @@ impl Session {
         self.queue(message)
     }
 
-    /// Waits until everything queued so far has been written to the transport.
+    /// Waits until everything queued so far has been written to the transport. A connection
+    /// that closed after everything was written (the peer closing first) is not an error.
     ///
     /// # Errors
-    /// [`SessionError::Closed`] when the connection failed first.
+    /// [`SessionError::Closed`] when the connection ended before everything was written; by
+    /// then every message not completely written has been reported
+    /// [`crate::DeliveryStatus::NotSent`] on [`Session::deliveries`]. Cancel-safe.
     pub async fn flush(&mut self) -> Result<(), SessionError> {
-        std::future::poll_fn(|cx| self.poll_flush_inner(cx)).await
+        let result = std::future::poll_fn(|cx| self.poll_flush_inner(cx)).await;
+        if result.is_err() {
+            if let Some(conn) = &self.conn {
+                conn.writer_done.cancelled().await;
+                if self.replies.is_empty() && self.last_written() >= self.last_sent() {
+                    return Ok(());
+                }
+            }
+        }
+        result
     }
 
     /// Flushes, then leaves the connection (which closes once no session uses it).
@@ -337,9 +342,10 @@ impl Session {
         if size > limit {
             return Err(SessionError::TooLarge { size, limit });
         }
+        let tracked = Some((self.ledger.clone(), id));
         let cmd = match body {
-            Some(body) => WriteCmd::Split(head, body),
-            None => WriteCmd::Frame(head),
+            Some(body) => WriteCmd::Split(head, body, tracked),
+            None => WriteCmd::Frame(head, tracked),
         };
         self.writer()?
             .send_item(cmd)
@@ -356,7 +362,7 @@ impl Session {
         ready!(self.writer()?.poll_reserve(cx)).map_err(|_| SessionError::Closed)?;
         let frames = self.replies.split().freeze();
         self.writer()?
-            .send_item(WriteCmd::Frame(frames))
+            .send_item(WriteCmd::Frame(frames, None))
             .map_err(|_| SessionError::Closed)?;
         Poll::Ready(Ok(()))
     }
@@ -414,9 +420,7 @@ impl Stream for Session {
                     return Poll::Ready(Some(Ok(m)));
                 }
                 Ok(Inbound::Delivery(event)) => {
-                    if this.open_deliveries().try_send(event).is_err() {
-                        this.dropped_deliveries += 1;
-                    }
+                    this.ledger.report(event);
                 }
                 Ok(Inbound::Nothing) => {}
                 Err(e) => return Poll::Ready(Some(Err(e))),

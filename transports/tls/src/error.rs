@@ -1,7 +1,13 @@
 //! [`TlsError`]: what can go wrong building an identity or a transport (handshake failures are
 //! [`imsession::TransportError`]s, since they happen inside the transport).
 
+use std::io;
 use std::path::PathBuf;
+
+use imsession::TransportError;
+use rustls::CertificateError;
+
+use crate::fingerprint::FingerprintMismatch;
 
 /// An identity or trust configuration could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -36,4 +42,43 @@ pub enum TlsError {
     /// The trust anchors cannot verify anything (for example an empty root store).
     #[error("trust anchors: {0}")]
     Roots(String),
+}
+
+/// A handshake failure as a transport error: certificate refusals (ours or the peer's) are
+/// [`TransportError::IdentityMismatch`], the rest I/O errors.
+pub(crate) fn handshake_error(e: io::Error, peer: &str) -> TransportError {
+    let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) else {
+        return TransportError::io(format!("tls handshake with {peer}"), e);
+    };
+    let refused = |what: String| TransportError::IdentityMismatch(format!("{peer}: {what}"));
+    match tls {
+        rustls::Error::InvalidCertificate(CertificateError::Other(other)) => {
+            match other.0.downcast_ref::<FingerprintMismatch>() {
+                Some(m) => refused(m.to_string()),
+                None => refused(tls.to_string()),
+            }
+        }
+        rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented => {
+            refused(tls.to_string())
+        }
+        rustls::Error::AlertReceived(alert) if is_certificate_alert(*alert) => {
+            refused(format!("peer refused our certificate ({alert:?})"))
+        }
+        _ => TransportError::io(format!("tls handshake with {peer}"), e),
+    }
+}
+
+fn is_certificate_alert(alert: rustls::AlertDescription) -> bool {
+    use rustls::AlertDescription as A;
+    matches!(
+        alert,
+        A::BadCertificate
+            | A::UnsupportedCertificate
+            | A::CertificateRevoked
+            | A::CertificateExpired
+            | A::CertificateUnknown
+            | A::UnknownCA
+            | A::CertificateRequired
+            | A::AccessDenied
+    )
 }

@@ -50,30 +50,31 @@ pub(crate) fn sha256(der: &[u8]) -> [u8; 32] {
 /// The fingerprints of `media` that a certificate must match: those of our most preferred
 /// hash function among the ones present. Empty when none is usable.
 pub(crate) fn expected(media: &MediaDescription) -> Vec<Fingerprint> {
-    let all: Vec<&Fingerprint> = media.fingerprints().collect();
-    PREFERRED_HASHES
+    let Some(hash) = PREFERRED_HASHES
         .iter()
-        .map(|h| {
-            all.iter()
-                .filter(|f| &f.hash == h)
-                .map(|f| (*f).clone())
-                .collect::<Vec<_>>()
-        })
-        .find(|set| !set.is_empty())
-        .unwrap_or_default()
+        .find(|h| media.fingerprints().any(|f| &f.hash == *h))
+    else {
+        return Vec::new();
+    };
+    media
+        .fingerprints()
+        .filter(|f| &f.hash == hash)
+        .cloned()
+        .collect()
 }
 
 /// Why a peer's SDP cannot authenticate its certificate.
 pub(crate) fn no_usable_fingerprint(media: &MediaDescription) -> String {
-    let written: Vec<String> = media.fingerprints().map(|f| f.hash.to_string()).collect();
+    let written: Vec<&str> = media.fingerprints().map(|f| f.hash.as_str()).collect();
     if written.is_empty() {
-        "peer's sdp has no a=fingerprint".to_owned()
-    } else {
-        format!(
-            "peer's a=fingerprint uses {}, none of sha-512, sha-384, sha-256, sha-1",
-            written.join(", ")
-        )
+        return "peer's sdp has no a=fingerprint".to_owned();
     }
+    let usable: Vec<&str> = PREFERRED_HASHES.iter().map(HashFunction::as_str).collect();
+    format!(
+        "peer's a=fingerprint uses {}, none of {}",
+        written.join(", "),
+        usable.join(", ")
+    )
 }
 
 /// A certificate matched none of the fingerprints its peer announced.
@@ -102,6 +103,15 @@ impl fmt::Display for FingerprintMismatch {
 pub(crate) fn check(expected: &[Fingerprint], der: &[u8]) -> Result<(), FingerprintMismatch> {
     let hash = &expected[0].hash;
     let found = fingerprint(hash, der).expect("expected() keeps supported hashes only");
+    check_found(expected, found)
+}
+
+/// Checks a certificate's fingerprint `found` against `expected` (all of `found`'s hash
+/// function).
+pub(crate) fn check_found(
+    expected: &[Fingerprint],
+    found: Fingerprint,
+) -> Result<(), FingerprintMismatch> {
     if expected.iter().any(|e| e.value == found.value) {
         Ok(())
     } else {
@@ -161,7 +171,10 @@ mod tests {
     #[test]
     fn unusable_fingerprints_are_explained() {
         assert!(expected(&media(&["md5 00:11"])).is_empty());
-        assert!(no_usable_fingerprint(&media(&["md5 00:11"])).contains("md5"));
+        assert_eq!(
+            no_usable_fingerprint(&media(&["md5 00:11"])),
+            "peer's a=fingerprint uses md5, none of sha-512, sha-384, sha-256, sha-1"
+        );
         assert_eq!(
             no_usable_fingerprint(&media(&[])),
             "peer's sdp has no a=fingerprint"

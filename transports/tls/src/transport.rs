@@ -1,6 +1,5 @@
 //! [`TlsTransport`]: TLS layered over any stream [`Transport`].
 
-use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -15,11 +14,11 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::server::{NoServerSessionStorage, WebPkiClientVerifier};
 use rustls::sign::SingleCertAndKey;
-use rustls::{CertificateError, ClientConfig, RootCertStore, ServerConfig};
+use rustls::{ClientConfig, RootCertStore, ServerConfig};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
-use crate::error::TlsError;
-use crate::fingerprint::{FingerprintMismatch, check, expected, no_usable_fingerprint, sha256};
+use crate::error::{TlsError, handshake_error};
+use crate::fingerprint::{check, check_found, expected, no_usable_fingerprint, sha256};
 use crate::identity::{Identity, provider};
 use crate::known::{Holding, KnownCertificates};
 use crate::verify::{AnyClientCertificate, ServerCheck};
@@ -215,64 +214,28 @@ fn acceptor(
 fn stream(io: ConnectionIo) -> Result<Box<dyn ByteStream>, TransportError> {
     match io {
         ConnectionIo::Stream(s) => Ok(s),
-        #[allow(unreachable_patterns)]
         _ => Err(TransportError::Config(
             "tls needs a transport that carries one byte stream".to_owned(),
         )),
     }
 }
 
-/// A handshake failure as a transport error: certificate refusals (ours or the peer's) are
-/// [`TransportError::IdentityMismatch`], the rest I/O errors.
-fn handshake_error(e: io::Error, peer: &str) -> TransportError {
-    let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) else {
-        return TransportError::io(format!("tls handshake with {peer}"), e);
-    };
-    let refused = |what: String| TransportError::IdentityMismatch(format!("{peer}: {what}"));
-    match tls {
-        rustls::Error::InvalidCertificate(CertificateError::Other(other)) => {
-            match other.0.downcast_ref::<FingerprintMismatch>() {
-                Some(m) => refused(m.to_string()),
-                None => refused(tls.to_string()),
-            }
-        }
-        rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented => {
-            refused(tls.to_string())
-        }
-        rustls::Error::AlertReceived(alert) if is_certificate_alert(*alert) => {
-            refused(format!("peer refused our certificate ({alert:?})"))
-        }
-        _ => TransportError::io(format!("tls handshake with {peer}"), e),
-    }
-}
-
-fn is_certificate_alert(alert: rustls::AlertDescription) -> bool {
-    use rustls::AlertDescription as A;
-    matches!(
-        alert,
-        A::BadCertificate
-            | A::UnsupportedCertificate
-            | A::CertificateRevoked
-            | A::CertificateExpired
-            | A::CertificateUnknown
-            | A::UnknownCA
-            | A::CertificateRequired
-            | A::AccessDenied
-    )
+/// The peer's end-entity certificate, copied out of the finished handshake once.
+fn peer_certificate(tls: &rustls::CommonState) -> Option<CertificateDer<'static>> {
+    let end_entity = tls.peer_certificates()?.first()?;
+    Some(end_entity.clone().into_owned())
 }
 
 /// The finished connection: the peer is its address and certificate.
 fn connection<S: ByteStream>(
-    known: &KnownCertificates,
+    known: &Arc<KnownCertificates>,
     io: S,
-    certificate: Option<&CertificateDer<'_>>,
+    certificate: Option<CertificateDer<'static>>,
     addr: SocketAddr,
     local_addr: SocketAddr,
 ) -> Result<Connection, TransportError> {
     let der = certificate
-        .ok_or_else(|| TransportError::IdentityMismatch(format!("{addr}: no certificate")))?
-        .clone()
-        .into_owned();
+        .ok_or_else(|| TransportError::IdentityMismatch(format!("{addr}: no certificate")))?;
     let digest = sha256(&der);
     let held = known.remember(digest, der);
     Ok(Connection {
@@ -324,12 +287,11 @@ impl<T: Transport> Transport for TlsTransport<T> {
             .connect(name, stream(conn.io)?)
             .await
             .map_err(|e| handshake_error(e, &target.to_string()))?;
-        let certificate = tls.get_ref().1.peer_certificates().and_then(|c| c.first());
-        let certificate = certificate.map(|c| c.clone().into_owned());
+        let certificate = peer_certificate(tls.get_ref().1);
         connection(
             &self.known,
             tls,
-            certificate.as_ref(),
+            certificate,
             conn.peer.addr,
             conn.local_addr,
         )
@@ -358,14 +320,10 @@ impl<T: Transport> Transport for TlsTransport<T> {
             };
         }
         let outcome = if expected[0].hash == HashFunction::Sha256 {
-            if expected.iter().any(|e| e.value == sha) {
-                Ok(())
-            } else {
-                Err(FingerprintMismatch {
-                    found: Fingerprint::new(HashFunction::Sha256, sha.to_vec()),
-                    expected,
-                })
-            }
+            check_found(
+                &expected,
+                Fingerprint::new(HashFunction::Sha256, sha.to_vec()),
+            )
         } else {
             let Some(der) = self.known.get(&sha) else {
                 return Err(refused(format!(
@@ -402,9 +360,8 @@ impl Listener for TlsListener {
                 .accept(stream(conn.io)?)
                 .await
                 .map_err(|e| handshake_error(e, &addr.to_string()))?;
-            let certificate = tls.get_ref().1.peer_certificates().and_then(|c| c.first());
-            let certificate = certificate.map(|c| c.clone().into_owned());
-            connection(&known, tls, certificate.as_ref(), addr, conn.local_addr)
+            let certificate = peer_certificate(tls.get_ref().1);
+            connection(&known, tls, certificate, addr, conn.local_addr)
         }))
     }
 }

@@ -84,3 +84,18 @@ async fn close_notify_both_ways() {
     read.unwrap();
     assert_eq!(got, b"from server");
 }
+
+#[tokio::test]
+async fn an_end_without_close_notify_is_reported_as_possible_truncation() {
+    let (client, server) = connected().await;
+    let mut server = stream(server);
+    // The client vanishes without close_notify: only the TCP connection is closed.
+    drop(client);
+    let mut got = Vec::new();
+    let err = server.read_to_end(&mut got).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnexpectedEof);
+    assert_eq!(
+        err.to_string(),
+        "peer closed the connection without tls close_notify (possibly truncated)"
+    );
+}

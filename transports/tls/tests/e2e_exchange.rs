@@ -109,3 +109,54 @@ async fn endpoint_close_sends_close_notify_before_returning() {
     );
     assert_eq!(alice.stats().open_connections, 0);
 }
+
+/// RFC 8122 allows `a=fingerprint` at session level; both sides find it there.
+#[tokio::test]
+async fn session_level_fingerprints_authenticate_too() {
+    let (alice, _) = endpoint();
+    let (bob, _) = endpoint();
+    let to_session_level = |sdp: &imsession::sdp::SessionDescription| {
+        let text = sdp.to_string();
+        let fp = text
+            .lines()
+            .find(|l| l.starts_with("a=fingerprint:"))
+            .unwrap()
+            .to_owned();
+        let mut out = String::new();
+        for line in text.lines().filter(|l| *l != fp) {
+            out.push_str(line);
+            out.push_str("\r\n");
+            if line.starts_with("t=") {
+                out.push_str(&fp);
+                out.push_str("\r\n");
+            }
+        }
+        let moved = imsession::sdp::SessionDescription::parse(&out).unwrap();
+        assert_eq!(moved.media()[0].fingerprints().count(), 0, "{out}");
+        moved
+    };
+    let pending = alice.offer(&[cpim_tls()]).await.unwrap();
+    let answer = bob
+        .answer(&to_session_level(&pending.sdp), &AnswerOptions::default())
+        .await
+        .unwrap();
+    let sel = alice
+        .complete(&pending, &to_session_level(&answer.sdp))
+        .unwrap()
+        .remove(0);
+    let (a, b) = tokio::join!(
+        alice.establish(sel),
+        bob.establish(answer.selections[0].clone())
+    );
+    let (mut a, mut b) = (a.unwrap(), b.unwrap());
+    b.send(Message::text("from bob")).await.unwrap();
+    assert_eq!(
+        a.next().await.unwrap().unwrap().body_text(),
+        Some("from bob")
+    );
+    a.send(Message::text("from alice")).await.unwrap();
+    assert_eq!(
+        b.next().await.unwrap().unwrap().body_text(),
+        Some("from alice")
+    );
+}

@@ -24,7 +24,9 @@ use imsession_sdp::{ConnectionMode, MediaDescription};
 use tokio::sync::{mpsc, oneshot};
 
 use super::Inner;
+use crate::error::SessionError;
 use crate::hub::{InboundItem, Shared};
+use crate::limits::Limit;
 use crate::mechanism::{MechanismSession, SessionKey};
 use crate::message::Message;
 use crate::transport::Transport;
@@ -78,26 +80,33 @@ impl PendingBind {
 }
 
 impl Inner {
-    /// Binds `entry` to `conn`: adds its route, wakes its waiter.
-    pub(crate) fn bind_entry(entry: &mut PendingBind, conn: &Arc<Shared>) -> bool {
-        let limits_ok = {
+    /// Binds `entry` to `conn`: adds its route, wakes its waiter. Refuses when another open
+    /// session uses the same identity on `conn`, or `conn` carries
+    /// [`crate::Limits::max_sessions_per_connection`] sessions already (counted).
+    pub(crate) fn bind_entry(
+        &self,
+        entry: &mut PendingBind,
+        conn: &Arc<Shared>,
+    ) -> Result<(), SessionError> {
+        let max = self.negotiator.limits().max_sessions_per_connection;
+        {
             let mut routes = conn.routes.lock().expect("routes lock");
             if routes.get(&entry.key).is_some_and(|tx| !tx.is_closed()) {
-                false
-            } else {
-                routes.insert(entry.key.clone(), entry.inbound_tx.clone());
-                true
+                return Err(SessionError::DuplicateSession);
             }
-        };
-        if !limits_ok {
-            return false;
+            if routes.len() >= max && !routes.contains_key(&entry.key) {
+                drop(routes);
+                self.stats.limits.hit(Limit::SessionsPerConnection);
+                return Err(SessionError::TooManySessions(max));
+            }
+            routes.insert(entry.key.clone(), entry.inbound_tx.clone());
         }
         conn.ever_bound.store(true, Ordering::Release);
         entry.bound = Some(conn.clone());
         if let Some(w) = entry.waiter.take() {
             let _ = w.send(conn.clone());
         }
-        true
+        Ok(())
     }
 
     /// Rule 1: a frame with an unknown identity arrived on `conn`. Binds the session it
@@ -115,8 +124,8 @@ impl Inner {
             .iter_mut()
             .find(|p| p.bound.is_none() && p.key == key && p.fits(conn));
         if let Some(entry) = found {
-            Self::queue_early(entry, conn);
-            if Self::bind_entry(entry, conn) {
+            if self.bind_entry(entry, conn).is_ok() {
+                Self::queue_early(entry, conn);
                 return Some((entry.inbound_tx.clone(), message));
             }
         } else if refuse_identity(&pending, conn, &key) {
@@ -157,9 +166,11 @@ impl Inner {
                 continue;
             }
             match entry.mode {
-                ConnectionMode::New if !new_taken => new_taken = Self::bind_entry(entry, conn),
+                ConnectionMode::New if !new_taken => {
+                    new_taken = self.bind_entry(entry, conn).is_ok();
+                }
                 ConnectionMode::Existing => {
-                    Self::bind_entry(entry, conn);
+                    let _ = self.bind_entry(entry, conn);
                 }
                 ConnectionMode::New => {}
             }
@@ -190,7 +201,7 @@ impl Inner {
                 }
         });
         if let (Some(only), None) = (candidates.next(), candidates.next()) {
-            Self::bind_entry(entry, only);
+            let _ = self.bind_entry(entry, only);
         }
     }
 
@@ -208,8 +219,9 @@ impl Inner {
         else {
             return;
         };
+        // Queued before the route exists, so the reader cannot deliver a later frame first.
         Self::queue_early(entry, conn);
-        Self::bind_entry(entry, conn);
+        let _ = self.bind_entry(entry, conn);
     }
 
     /// Removes an entry, and its route if it was bound but never taken by a session.

@@ -1,11 +1,9 @@
 //! [`Endpoint::close`]: a graceful end of every connection, for applications about to exit.
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::Endpoint;
 use crate::error::TransportError;
-use crate::hub::WriteCmd;
 
 /// Longest [`Endpoint::close`] waits for connections to write what is queued and shut down.
 pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -30,14 +28,12 @@ impl Endpoint {
         let conns = std::mem::take(&mut *self.inner.connections.lock().expect("connections lock"));
         let deadline = tokio::time::Instant::now() + CLOSE_TIMEOUT;
         for conn in &conns {
-            conn.closed.store(true, Ordering::Release);
-            // Waits for room in a full write queue, so the close is never dropped.
-            let _ = tokio::time::timeout_at(deadline, conn.writer.send(WriteCmd::Close)).await;
+            // The writer writes what is queued, then shuts the write side down.
+            conn.close();
         }
         let mut late = 0;
         for conn in &conns {
-            let mut done = conn.write_done.clone();
-            if tokio::time::timeout_at(deadline, done.wait_for(|d| *d))
+            if tokio::time::timeout_at(deadline, conn.writer_done.cancelled())
                 .await
                 .is_err()
             {
