@@ -3,16 +3,18 @@
 use clap::{Args, ValueEnum};
 use imsession::{Dialect, LocalAddress, MediaOptions, Negotiator, ProtoToken, SetupPreference};
 use imsession_cpim::CpimMechanism;
+use imsession_sctp::SctpTransport;
 use imsession_tcp::TcpTransport;
 use mime::Mime;
 
 use crate::CliResult;
 
-/// The negotiator every command uses: the cpim mechanism over the tcp transport.
+/// The negotiator every command uses: the cpim mechanism over the tcp and sctp transports.
 pub(crate) fn negotiator() -> Negotiator {
     Negotiator::builder()
         .mechanism(CpimMechanism::new())
         .transport(TcpTransport::new())
+        .transport(SctpTransport::new())
         .build()
 }
 

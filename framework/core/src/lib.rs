@@ -50,6 +50,7 @@ mod message;
 pub mod negotiate;
 pub mod proto;
 mod session;
+pub mod substreams;
 mod transport;
 
 pub use accept::MediaRange;
@@ -70,6 +71,7 @@ pub use negotiate::{
 };
 pub use proto::ProtoToken;
 pub use session::{DELIVERY_QUEUE, Session, SessionInfo};
+pub use substreams::{SubStreamRead, SubStreamWrite, SubStreams};
 pub use transport::{
     Accepting, ByteStream, Connection, ConnectionIo, Listener, PeerIdentity, Target, Transport,
 };

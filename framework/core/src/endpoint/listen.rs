@@ -57,6 +57,13 @@ impl Inner {
     ) -> Arc<Shared> {
         let limits = self.negotiator.limits();
         let (tx, rx) = mpsc::channel(limits.write_queue.max(1));
+        let (lanes, register) = match &conn.io {
+            ConnectionIo::SubStreams(_) => {
+                let (lanes, register) = crate::hub::Lanes::new(limits.write_queue);
+                (Some(lanes), Some(register))
+            }
+            _ => (None, None),
+        };
         let shared = Arc::new(Shared {
             transport: pair.transport.name().to_owned(),
             mechanism: pair.mechanism.name().to_owned(),
@@ -64,6 +71,7 @@ impl Inner {
             local_addr: conn.local_addr,
             target,
             writer: tx,
+            lanes,
             routes: Mutex::new(HashMap::new()),
             closed: AtomicBool::new(false),
             ever_bound: AtomicBool::new(false),
@@ -81,6 +89,24 @@ impl Inner {
                 let writer_shared = shared.clone();
                 tokio::spawn(async move {
                     if let Err(e) = crate::hub::write_loop(wr, rx).await {
+                        tracing::debug!(peer = %writer_shared.peer, "write failed: {e}");
+                        writer_shared.end_all(Some(crate::SessionError::Connection(e.to_string())));
+                    }
+                });
+            }
+            ConnectionIo::SubStreams(io) => {
+                let mechanism = pair.mechanism.clone();
+                let limits = limits.clone();
+                let decoders = move || mechanism.decoder(&limits);
+                tokio::spawn(crate::hub::read_substreams(
+                    shared.clone(),
+                    io.reader,
+                    decoders,
+                ));
+                let register = register.expect("lanes made for sub-streams");
+                let writer_shared = shared.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = crate::hub::write_substreams(io.writer, rx, register).await {
                         tracing::debug!(peer = %writer_shared.peer, "write failed: {e}");
                         writer_shared.end_all(Some(crate::SessionError::Connection(e.to_string())));
                     }

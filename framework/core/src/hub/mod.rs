@@ -2,9 +2,11 @@
 //! session identity to per-session bounded queues.
 
 mod connection;
+mod lanes;
 mod reader;
 mod writer;
 
+pub(crate) use lanes::{Lanes, read_substreams, write_substreams};
 pub(crate) use reader::read_loop;
 pub(crate) use writer::write_loop;
 

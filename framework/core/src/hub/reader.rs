@@ -64,7 +64,7 @@ pub(crate) async fn read_loop<R: AsyncRead + Unpin>(
     }
 }
 
-async fn route(shared: &Arc<Shared>, frame: Frame) {
+pub(super) async fn route(shared: &Arc<Shared>, frame: Frame) {
     let known = shared
         .routes
         .lock()
