@@ -33,6 +33,7 @@ mod sdp;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use imsession::sdp::MediaDescription;
@@ -100,7 +101,29 @@ impl Stats {
 #[derive(Clone, Debug)]
 pub struct SctpTransport {
     sctp_port: u16,
+    rto: Rto,
     stats: Arc<Stats>,
+}
+
+/// Retransmission timeouts (RFC 4960 §6.3.1, §15).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rto {
+    /// RTO before any round trip is measured. Default 3 s.
+    pub initial: Duration,
+    /// Lower bound. Default 1 s.
+    pub min: Duration,
+    /// Upper bound. Default 60 s.
+    pub max: Duration,
+}
+
+impl Default for Rto {
+    fn default() -> Self {
+        Self {
+            initial: Duration::from_secs(3),
+            min: Duration::from_secs(1),
+            max: Duration::from_secs(60),
+        }
+    }
 }
 
 impl Default for SctpTransport {
@@ -114,8 +137,16 @@ impl SctpTransport {
     pub fn new() -> Self {
         Self {
             sctp_port: DEFAULT_SCTP_PORT,
+            rto: Rto::default(),
             stats: Arc::default(),
         }
+    }
+
+    /// Uses these retransmission timeouts (shorter ones suit a LAN or loopback).
+    #[must_use]
+    pub fn with_rto(mut self, rto: Rto) -> Self {
+        self.rto = rto;
+        self
     }
 
     /// Uses `port` as our SCTP port (written as `a=sctp-port`). Port 0 is not an SCTP port;
@@ -138,9 +169,16 @@ impl SctpTransport {
             .with_max_send_message_size(MAX_CHUNK as u32)
             .with_max_receive_message_size(MAX_MESSAGE)
             .with_max_receive_buffer_size(RECEIVE_BUFFER)
+            .with_rto_initial_ms(millis(self.rto.initial))
+            .with_rto_min_ms(millis(self.rto.min))
+            .with_rto_max_ms(millis(self.rto.max))
             .with_local_port(self.sctp_port)
             .with_remote_port(remote_port)
     }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
 async fn bind(addr: SocketAddr) -> Result<UdpSocket, TransportError> {

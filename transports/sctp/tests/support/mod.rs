@@ -2,6 +2,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+use imsession::negotiate::comedia::SetupPreference;
 use imsession::sdp::ConnectionMode;
 use imsession::{AnswerOptions, Endpoint, Limits, MediaOptions, Negotiator, ProtoToken, Session};
 use imsession_cpim::CpimMechanism;
@@ -28,8 +29,9 @@ pub fn endpoints_on(host: &str, limits: Limits) -> (Endpoint, Endpoint) {
     )
 }
 
+/// A cpim/sctp m-line whose offerer connects (so both ends bind at once).
 pub fn cpim_sctp() -> MediaOptions {
-    MediaOptions::new(ProtoToken::parse("cpim/sctp").unwrap())
+    MediaOptions::new(ProtoToken::parse("cpim/sctp").unwrap()).setup(SetupPreference::Active)
 }
 
 /// Whether IPv6 loopback works here.
