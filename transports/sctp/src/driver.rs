@@ -255,14 +255,6 @@ impl Driver {
             // association and drop the peer's SHUTDOWN ACK. It is handed on once closed.
             entry.drained = Some(ev);
         }
-        let finished = st.lost && st.assoc.is_closed();
-        if finished {
-            let ev = entry
-                .drained
-                .take()
-                .unwrap_or_else(sctp_proto::EndpointEvent::drained);
-            let _ = self.endpoint.handle_event(handle, ev);
-        }
         let mut connected = false;
         while let Some(ev) = st.assoc.poll() {
             match ev {
@@ -289,12 +281,33 @@ impl Driver {
                 w.wake();
             }
         }
+        let mut complete_sent = false;
         while let Some(t) = st.assoc.poll_transmit(now) {
             if let sctp_proto::Payload::RawEncode(datagrams) = t.payload {
                 for d in datagrams {
+                    complete_sent |= packet::first_chunk(&d) == Some(packet::SHUTDOWN_COMPLETE);
                     self.out.push((t.remote, d));
                 }
             }
+        }
+        if complete_sent {
+            // `sctp-proto` 0.10 does not close the association after sending SHUTDOWN
+            // COMPLETE (RFC 4960 §9.2: the sender enters CLOSED); close it here.
+            let _ = st.assoc.close();
+            st.shutting_down = true;
+            while let Some(ev) = st.assoc.poll() {
+                if let Event::AssociationLost { reason } = ev {
+                    lose(&mut st, &reason, true);
+                }
+            }
+        }
+        let finished = st.lost && st.assoc.is_closed();
+        if finished {
+            let ev = entry
+                .drained
+                .take()
+                .unwrap_or_else(sctp_proto::EndpointEvent::drained);
+            let _ = self.endpoint.handle_event(handle, ev);
         }
         let streams = st.streams;
 

@@ -19,6 +19,8 @@ pub(crate) const COMMON_HEADER: usize = 12;
 pub(crate) const INIT: u8 = 1;
 /// Chunk type INIT ACK.
 pub(crate) const INIT_ACK: u8 = 2;
+/// Chunk type SHUTDOWN COMPLETE.
+pub(crate) const SHUTDOWN_COMPLETE: u8 = 14;
 /// Chunk type ABORT.
 const ABORT: u8 = 6;
 /// Length of the fixed part of INIT / INIT ACK after the chunk header.
