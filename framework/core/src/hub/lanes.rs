@@ -76,6 +76,9 @@ pub(crate) async fn read_substreams(
         let (decoder, buf, discarded) = inbound
             .entry(id)
             .or_insert_with(|| (new_decoder(), BytesMut::new(), 0));
+        // Reserve what the frame being decoded still needs, so a large frame is not copied
+        // while its buffer doubles.
+        buf.reserve(decoder.reserve_hint().max(chunk.len()));
         buf.extend_from_slice(&chunk);
         loop {
             match decoder.decode(buf) {
