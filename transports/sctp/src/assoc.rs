@@ -44,7 +44,7 @@ pub(crate) struct AssocState {
     pub(crate) shutting_down: bool,
     /// An ABORT was asked for and not sent yet.
     pub(crate) abort: bool,
-    /// Addressing of the peer's packets, for an ABORT.
+    /// Ports and the peer's tag, for an ABORT.
     pub(crate) seen: Option<Seen>,
     /// Outbound streams usable: ours, capped by the peer's maximum inbound streams.
     pub(crate) streams: u16,

@@ -129,31 +129,35 @@ fn padded(len: usize) -> usize {
     (len + 3) & !3
 }
 
-/// The addressing of packets we receive on an association: enough to build an ABORT.
+/// What an ABORT for an association needs: the ports and the peer's verification tag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Seen {
     /// The peer's SCTP port.
     pub(crate) peer_port: u16,
     /// Our SCTP port.
     pub(crate) our_port: u16,
-    /// The verification tag the peer puts in its packets (our tag).
+    /// The peer's verification tag (the Initiate Tag of its INIT or INIT ACK).
     pub(crate) tag: u32,
 }
 
 impl Seen {
-    /// The addressing of `packet`, if it carries a verification tag.
+    /// Read from the peer's INIT or INIT ACK.
     pub(crate) fn of(packet: &[u8]) -> Option<Self> {
-        let h = packet.get(..COMMON_HEADER)?;
-        let tag = u32::from_be_bytes([h[4], h[5], h[6], h[7]]);
-        (tag != 0).then(|| Self {
+        let t = first_chunk(packet)?;
+        if t != INIT && t != INIT_ACK {
+            return None;
+        }
+        let h = packet.get(..COMMON_HEADER + 8)?;
+        let tag = u32::from_be_bytes([h[16], h[17], h[18], h[19]]);
+        Some(Self {
             peer_port: u16::from_be_bytes([h[0], h[1]]),
             our_port: u16::from_be_bytes([h[2], h[3]]),
             tag,
         })
     }
 
-    /// An ABORT for this association. It reflects the tag the peer sent us with the T bit
-    /// set (RFC 4960 §8.5.1 (B), §3.3.7), since `sctp-proto` does not expose the peer's tag.
+    /// An ABORT for this association, carrying the peer's tag with the T bit clear
+    /// (RFC 4960 §8.5.1 (B), §3.3.7). `sctp-proto` has no call that sends one.
     pub(crate) fn abort(&self) -> Bytes {
         let mut p = BytesMut::with_capacity(COMMON_HEADER + 4);
         p.put_u16(self.our_port);
@@ -161,9 +165,163 @@ impl Seen {
         p.put_u32(self.tag);
         p.put_u32(0);
         p.put_u8(ABORT);
-        p.put_u8(1); // T bit: the tag is reflected.
+        p.put_u8(0);
         p.put_u16(4);
         set_checksum(&mut p);
         p.freeze()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn param(typ: u16, value: &[u8]) -> Vec<u8> {
+        let mut p = Vec::new();
+        p.extend_from_slice(&typ.to_be_bytes());
+        p.extend_from_slice(&u16::try_from(4 + value.len()).unwrap().to_be_bytes());
+        p.extend_from_slice(value);
+        p
+    }
+
+    /// An INIT (or INIT ACK) carrying `params`, with a valid checksum.
+    fn init(chunk_type: u8, params: &[Vec<u8>]) -> Bytes {
+        let mut body = Vec::new();
+        body.extend_from_slice(&0x1234_5678u32.to_be_bytes()); // initiate tag
+        body.extend_from_slice(&65_536u32.to_be_bytes()); // a_rwnd
+        body.extend_from_slice(&10u16.to_be_bytes()); // outbound streams
+        body.extend_from_slice(&2048u16.to_be_bytes()); // maximum inbound streams
+        body.extend_from_slice(&1u32.to_be_bytes()); // initial TSN
+        let mut len = 4 + body.len();
+        for (i, p) in params.iter().enumerate() {
+            body.extend_from_slice(p);
+            let pad = (4 - p.len() % 4) % 4;
+            len += p.len() + if i + 1 < params.len() { pad } else { 0 };
+            body.extend(std::iter::repeat_n(0, pad));
+        }
+        let mut pkt = vec![0x13, 0x88, 0x00, 0x07, 0, 0, 0, 0, 0, 0, 0, 0];
+        pkt.push(chunk_type);
+        pkt.push(0);
+        pkt.extend_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
+        pkt.extend_from_slice(&body);
+        set_checksum(&mut pkt);
+        Bytes::from(pkt)
+    }
+
+    fn ipv4() -> Vec<u8> {
+        param(5, &[10, 254, 0, 1])
+    }
+
+    fn ipv6() -> Vec<u8> {
+        param(6, &[0xfd, 0, 2, 0x54, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+    }
+
+    fn supported_types() -> Vec<u8> {
+        // Odd length: padded between parameters, unpadded in the chunk length when last.
+        param(12, &[0, 5, 0, 6, 0, 11])
+    }
+
+    fn forward_tsn() -> Vec<u8> {
+        param(0xc000, &[])
+    }
+
+    #[test]
+    fn address_parameters_are_removed_and_the_checksum_recomputed() {
+        for chunk_type in [INIT, INIT_ACK] {
+            let pkt = init(
+                chunk_type,
+                &[ipv4(), ipv6(), supported_types(), ipv6(), forward_tsn()],
+            );
+            let (out, removed) = strip_address_params(pkt);
+            assert_eq!(removed, 3);
+            assert_eq!(out, init(chunk_type, &[supported_types(), forward_tsn()]));
+            assert!(checksum_ok(&out));
+        }
+    }
+
+    #[test]
+    fn the_last_kept_parameter_keeps_its_unpadded_length() {
+        let (out, removed) = strip_address_params(init(INIT, &[supported_types(), ipv6()]));
+        assert_eq!(removed, 1);
+        assert_eq!(out, init(INIT, &[supported_types()]));
+        assert_eq!(chunk_len_field(&out), 4 + 16 + 10);
+        assert_eq!(out.len(), COMMON_HEADER + 4 + 16 + 12);
+    }
+
+    fn chunk_len_field(p: &[u8]) -> usize {
+        usize::from(u16::from_be_bytes([
+            p[COMMON_HEADER + 2],
+            p[COMMON_HEADER + 3],
+        ]))
+    }
+
+    #[test]
+    fn other_packets_and_bad_checksums_are_left_alone() {
+        let plain = init(INIT, &[supported_types()]);
+        assert_eq!(strip_address_params(plain.clone()), (plain, 0));
+        let mut corrupt = init(INIT, &[ipv6()]).to_vec();
+        corrupt[8] ^= 1;
+        let corrupt = Bytes::from(corrupt);
+        assert_eq!(strip_address_params(corrupt.clone()), (corrupt, 0));
+        let mut data = init(INIT, &[ipv4()]).to_vec();
+        data[COMMON_HEADER] = 0; // a DATA chunk
+        set_checksum(&mut data);
+        let data = Bytes::from(data);
+        assert_eq!(strip_address_params(data.clone()), (data, 0));
+    }
+
+    #[test]
+    fn truncated_parameters_are_left_for_sctp_proto_to_reject() {
+        let mut pkt = init(INIT, &[ipv6()]).to_vec();
+        // Claim a parameter longer than the chunk.
+        let at = COMMON_HEADER + 4 + 16 + 2;
+        pkt[at..at + 2].copy_from_slice(&200u16.to_be_bytes());
+        set_checksum(&mut pkt);
+        let pkt = Bytes::from(pkt);
+        assert_eq!(strip_address_params(pkt.clone()), (pkt, 0));
+    }
+
+    #[test]
+    fn init_stream_counts() {
+        assert_eq!(init_streams(&init(INIT_ACK, &[])), Some((10, 2048)));
+        assert_eq!(init_streams(&seen().abort()), None);
+    }
+
+    fn seen() -> Seen {
+        Seen {
+            peer_port: 7,
+            our_port: 5000,
+            tag: 0xdead_beef,
+        }
+    }
+
+    #[test]
+    fn abort_carries_the_peers_tag() {
+        let from_peer = init(INIT_ACK, &[]);
+        let seen = Seen::of(&from_peer).unwrap();
+        assert_eq!(
+            seen,
+            Seen {
+                peer_port: 5000,
+                our_port: 7,
+                tag: 0x1234_5678
+            }
+        );
+        let a = seen.abort();
+        assert_eq!(&a[..8], &[0, 7, 0x13, 0x88, 0x12, 0x34, 0x56, 0x78]);
+        assert_eq!(&a[COMMON_HEADER..], &[ABORT, 0, 0, 4]);
+        assert!(checksum_ok(&a));
+        assert_eq!(Seen::of(&a), None);
+    }
+
+    #[test]
+    fn checksum_matches_rfc_4960_crc32c() {
+        // The CRC32c check value of "123456789" is 0xE3069283 (RFC 3720 B.4 test vectors use
+        // the same polynomial); the packet form zeroes bytes 8..12 before computing.
+        let mut pkt = vec![0u8; 12];
+        pkt.extend_from_slice(b"123456789");
+        let direct = CRC32C.checksum(&pkt);
+        assert_eq!(checksum(&pkt), direct);
+        assert_eq!(CRC32C.checksum(b"123456789"), 0xE306_9283);
     }
 }

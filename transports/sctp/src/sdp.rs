@@ -33,3 +33,40 @@ pub(crate) fn describe(port: u16, media: &mut MediaDescription) {
         value: Some(port.to_string()),
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn media(attr: Option<&str>) -> MediaDescription {
+        let mut m = MediaDescription::new("message", 9899, "cpim/sctp", vec!["text/plain".into()]);
+        if let Some(v) = attr {
+            m.push_attribute(Attribute::Other {
+                name: SCTP_PORT_ATTRIBUTE.into(),
+                value: Some(v.into()),
+            });
+        }
+        m
+    }
+
+    #[test]
+    fn port_from_attribute_or_default() {
+        assert_eq!(sctp_port(&media(None)), Ok(DEFAULT_SCTP_PORT));
+        assert_eq!(sctp_port(&media(Some("7"))), Ok(7));
+        assert!(sctp_port(&media(Some("0"))).is_err());
+        assert!(sctp_port(&media(Some("seven"))).is_err());
+    }
+
+    #[test]
+    fn describe_writes_one_attribute() {
+        let mut m = media(Some("7"));
+        describe(5001, &mut m);
+        assert_eq!(sctp_port(&m), Ok(5001));
+        assert_eq!(
+            m.attributes()
+                .filter(|a| a.name() == SCTP_PORT_ATTRIBUTE)
+                .count(),
+            1
+        );
+    }
+}

@@ -50,3 +50,33 @@ async fn chunks_cross_both_ways() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn dropping_a_connection_aborts_the_association() {
+    let t = SctpTransport::new();
+    let listener = t.listen("127.0.0.1", 0).await.unwrap();
+    let port = listener.local_addr().port();
+    let target = Target {
+        host: "127.0.0.1".into(),
+        port,
+        media: MediaDescription::new("message", port, "cpim/sctp", vec![]),
+    };
+    let client_transport = SctpTransport::new();
+    let c2 = client_transport.clone();
+    let client = tokio::spawn(async move { c2.connect(&target).await });
+    let server = listener.accept().await.unwrap().await.unwrap();
+    let client = client.await.unwrap().unwrap();
+    drop(client);
+    let ConnectionIo::SubStreams(mut s) = server.io else {
+        panic!("sctp yields sub-streams");
+    };
+    let end = poll_fn(|cx| s.reader.poll_read(cx)).await;
+    assert!(
+        end.is_err(),
+        "an abort is an error, not a clean end: {end:?}"
+    );
+    assert_eq!(
+        imsession_sctp::Stats::get(&client_transport.stats().aborts_sent),
+        1
+    );
+}
