@@ -185,10 +185,13 @@ impl Driver {
         let peer_streams = packet::init_streams(&data);
         let seen = Seen::of(&data);
         let (data, removed) = packet::strip_address_params(data);
-        if removed > 0 {
+        if removed.all > 0 {
             self.stats
                 .address_params_removed
-                .fetch_add(removed as u64, Ordering::Relaxed);
+                .fetch_add(removed.all as u64, Ordering::Relaxed);
+            self.stats
+                .ipv6_address_params_removed
+                .fetch_add(removed.ipv6 as u64, Ordering::Relaxed);
         }
         let now = Instant::now();
         let Some((handle, event)) = self.endpoint.handle(now, from, None, None, data) else {
@@ -248,6 +251,11 @@ impl Driver {
             let _ = st.assoc.close();
             st.error = Some("aborted locally".to_owned());
             st.abort = false;
+        }
+        if matches!(&entry.waiter, Some(Waiter::Connect(tx)) if tx.is_closed()) {
+            // The `connect` call gave up (timed out or was dropped) during the handshake.
+            entry.waiter = None;
+            let _ = st.assoc.close();
         }
         while let Some(ev) = st.assoc.poll_endpoint_event() {
             // The only endpoint event is "drained", which `sctp-proto` 0.10 emits as soon as

@@ -84,6 +84,8 @@ pub struct Stats {
     /// Address parameters (IPv4, IPv6, host name) removed from a peer's INIT or INIT ACK
     /// before `sctp-proto` parsed it.
     pub address_params_removed: AtomicU64,
+    /// IPv6 address parameters among [`Stats::address_params_removed`].
+    pub ipv6_address_params_removed: AtomicU64,
     /// ABORTs sent because a connection was dropped without a graceful close.
     pub aborts_sent: AtomicU64,
     /// Associations refused because the accept queue was full.

@@ -25,8 +25,19 @@ pub(crate) const SHUTDOWN_COMPLETE: u8 = 14;
 const ABORT: u8 = 6;
 /// Length of the fixed part of INIT / INIT ACK after the chunk header.
 const INIT_FIXED: usize = 16;
+/// Parameter type IPv6 address.
+const IPV6_ADDRESS: u16 = 6;
 /// Parameter types removed from INIT / INIT ACK: IPv4 address, IPv6 address, host name.
-const ADDRESS_PARAMS: [u16; 3] = [5, 6, 11];
+const ADDRESS_PARAMS: [u16; 3] = [5, IPV6_ADDRESS, 11];
+
+/// How many parameters [`strip_address_params`] removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Removed {
+    /// Address parameters of any kind.
+    pub(crate) all: usize,
+    /// IPv6 address parameters among them.
+    pub(crate) ipv6: usize,
+}
 
 /// The CRC32c checksum of `packet` as SCTP computes it (checksum field taken as zero).
 pub(crate) fn checksum(packet: &[u8]) -> u32 {
@@ -69,37 +80,38 @@ pub(crate) fn init_streams(packet: &[u8]) -> Option<(u16, u16)> {
 /// §6.10 requires) and recomputes the checksum. Returns the packet (unchanged when there was
 /// nothing to remove, or it is not a well-formed INIT / INIT ACK with a valid checksum) and how
 /// many parameters were removed.
-pub(crate) fn strip_address_params(packet: Bytes) -> (Bytes, usize) {
+pub(crate) fn strip_address_params(packet: Bytes) -> (Bytes, Removed) {
     match first_chunk(&packet) {
         Some(INIT | INIT_ACK) if checksum_ok(&packet) => {}
-        _ => return (packet, 0),
+        _ => return (packet, Removed::default()),
     }
     let chunk = &packet[COMMON_HEADER..];
     if chunk.len() < 4 + INIT_FIXED {
-        return (packet, 0);
+        return (packet, Removed::default());
     }
     let chunk_len = usize::from(u16::from_be_bytes([chunk[2], chunk[3]]));
     if chunk_len < 4 + INIT_FIXED || chunk_len > chunk.len() {
-        return (packet, 0);
+        return (packet, Removed::default());
     }
     let mut kept: Vec<&[u8]> = Vec::new();
-    let mut removed = 0;
+    let mut removed = Removed::default();
     let mut at = 4 + INIT_FIXED;
     while at + 4 <= chunk_len {
         let typ = u16::from_be_bytes([chunk[at], chunk[at + 1]]);
         let len = usize::from(u16::from_be_bytes([chunk[at + 2], chunk[at + 3]]));
         if len < 4 || at + len > chunk_len {
-            return (packet, 0);
+            return (packet, Removed::default());
         }
         if ADDRESS_PARAMS.contains(&typ) {
-            removed += 1;
+            removed.all += 1;
+            removed.ipv6 += usize::from(typ == IPV6_ADDRESS);
         } else {
             kept.push(&chunk[at..at + len]);
         }
         at += padded(len);
     }
-    if removed == 0 {
-        return (packet, 0);
+    if removed.all == 0 {
+        return (packet, Removed::default());
     }
     let mut out = BytesMut::with_capacity(packet.len());
     out.extend_from_slice(&packet[..COMMON_HEADER + 4 + INIT_FIXED]);
@@ -233,7 +245,7 @@ mod tests {
                 &[ipv4(), ipv6(), supported_types(), ipv6(), forward_tsn()],
             );
             let (out, removed) = strip_address_params(pkt);
-            assert_eq!(removed, 3);
+            assert_eq!(removed, Removed { all: 3, ipv6: 2 });
             assert_eq!(out, init(chunk_type, &[supported_types(), forward_tsn()]));
             assert!(checksum_ok(&out));
         }
@@ -242,7 +254,7 @@ mod tests {
     #[test]
     fn the_last_kept_parameter_keeps_its_unpadded_length() {
         let (out, removed) = strip_address_params(init(INIT, &[supported_types(), ipv6()]));
-        assert_eq!(removed, 1);
+        assert_eq!(removed, Removed { all: 1, ipv6: 1 });
         assert_eq!(out, init(INIT, &[supported_types()]));
         assert_eq!(chunk_len_field(&out), 4 + 16 + 10);
         assert_eq!(out.len(), COMMON_HEADER + 4 + 16 + 12);
@@ -258,16 +270,25 @@ mod tests {
     #[test]
     fn other_packets_and_bad_checksums_are_left_alone() {
         let plain = init(INIT, &[supported_types()]);
-        assert_eq!(strip_address_params(plain.clone()), (plain, 0));
+        assert_eq!(
+            strip_address_params(plain.clone()),
+            (plain, Removed::default())
+        );
         let mut corrupt = init(INIT, &[ipv6()]).to_vec();
         corrupt[8] ^= 1;
         let corrupt = Bytes::from(corrupt);
-        assert_eq!(strip_address_params(corrupt.clone()), (corrupt, 0));
+        assert_eq!(
+            strip_address_params(corrupt.clone()),
+            (corrupt, Removed::default())
+        );
         let mut data = init(INIT, &[ipv4()]).to_vec();
         data[COMMON_HEADER] = 0; // a DATA chunk
         set_checksum(&mut data);
         let data = Bytes::from(data);
-        assert_eq!(strip_address_params(data.clone()), (data, 0));
+        assert_eq!(
+            strip_address_params(data.clone()),
+            (data, Removed::default())
+        );
     }
 
     #[test]
@@ -278,7 +299,7 @@ mod tests {
         pkt[at..at + 2].copy_from_slice(&200u16.to_be_bytes());
         set_checksum(&mut pkt);
         let pkt = Bytes::from(pkt);
-        assert_eq!(strip_address_params(pkt.clone()), (pkt, 0));
+        assert_eq!(strip_address_params(pkt.clone()), (pkt, Removed::default()));
     }
 
     #[test]
