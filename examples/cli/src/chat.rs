@@ -56,6 +56,23 @@ pub(crate) async fn run(mut session: Session) -> CliResult<()> {
     }
 }
 
+/// Sends every received message back (type, MIME headers and body; the session fills in its
+/// own metadata) until the peer closes; prints the count on stderr. A test peer for
+/// `imsession-conformance`.
+pub(crate) async fn echo(mut session: Session) -> CliResult<()> {
+    eprintln!("session established: echoing every message back");
+    let mut echoed = 0u64;
+    while let Some(item) = session.next().await {
+        let received = item.map_err(|e| format!("session: {e}"))?;
+        let mut back = Message::new(received.content_type, received.body);
+        back.headers = received.headers;
+        session.send(back).await.map_err(|e| format!("echo: {e}"))?;
+        echoed += 1;
+    }
+    println!("peer closed the session after {echoed} echoed messages");
+    Ok(())
+}
+
 fn print_message(message: &Message) {
     match message.body_text() {
         Some(text) if message.content_type.type_() == mime::TEXT => {

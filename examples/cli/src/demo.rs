@@ -32,12 +32,14 @@ pub(crate) struct DemoArgs {
 
 /// Runs the demo.
 pub(crate) async fn run(args: DemoArgs) -> CliResult<()> {
-    let negotiator = setup::negotiator();
+    // Each side its own negotiator: over tls, each presents its own certificate.
+    let negotiator = setup::negotiator()?;
     let proto = setup::proto(&negotiator, &args.proto)?;
     let proto_name = proto.to_string();
+    let bob_negotiator = setup::negotiator()?;
     let work = async move {
-        let alice = Endpoint::new(negotiator.clone());
-        let bob = Endpoint::new(negotiator);
+        let alice = Endpoint::new(negotiator);
+        let bob = Endpoint::new(bob_negotiator);
         let offer = alice.offer(&[MediaOptions::new(proto)]).await?;
         print_sdp("offer (alice)", &offer.sdp);
         let answer = bob.answer(&offer.sdp, &AnswerOptions::default()).await?;

@@ -2,7 +2,7 @@
 //!
 //! Commands:
 //!
-//! - `imsession demo [--proto cpim/tcp] [--count N] [--size BYTES]`: an offerer ("alice") and
+//! - `imsession demo [--proto cpim/tcp|cpim/tls] [--count N] [--size BYTES]`: an offerer ("alice") and
 //!   an answerer ("bob") in one process on loopback. Prints both SDPs, establishes, exchanges
 //!   N messages each way concurrently, verifies every body and the order, and ends with
 //!   `demo: N sent, N received each way over cpim/tcp, 0 lost` (measured). Exit 0 only when
@@ -13,7 +13,9 @@
 //!   `imsession answer --offer-in offer.sdp --sdp-out answer.sdp`: two processes negotiate
 //!   through SDP files (written atomically, polled every 100 ms), connect for real, then
 //!   chat: each stdin line is sent as text/plain, received messages print as `< text`, EOF
-//!   closes the session, and the peer closing prints `peer closed the session`.
+//!   closes the session, and the peer closing prints `peer closed the session`. With `--echo`
+//!   either side is a test peer instead: every received message is sent back (for
+//!   `imsession-conformance`).
 //!
 //! Errors print as `imsession: <error>` on stderr with a non-zero exit status. Logging goes
 //! to stderr, warnings only unless `RUST_LOG` says otherwise.
@@ -26,6 +28,7 @@ mod files;
 mod peer_cmd;
 mod sdp_cmd;
 mod setup;
+mod tls_args;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -37,7 +40,8 @@ pub(crate) type CliError = Box<dyn std::error::Error + Send + Sync>;
 /// Result of a command.
 pub(crate) type CliResult<T> = Result<T, CliError>;
 
-/// Instant-message sessions negotiated by SDP offer/answer (cpim over tcp).
+/// Instant-message sessions negotiated by SDP offer/answer (cpim over tcp, or over tls:
+/// --proto cpim/tls, the secure way).
 ///
 /// Errors print as "imsession: <error>" on stderr. Set RUST_LOG (e.g. RUST_LOG=debug) for
 /// logs on stderr; by default only warnings are shown.

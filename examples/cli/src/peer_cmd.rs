@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use imsession::{AnswerOptions, Endpoint};
+use imsession::{AnswerOptions, Endpoint, Session};
 
 use crate::setup::{self, AnswerSetup, MediaArgs, OfferSetup};
+use crate::tls_args::TlsArgs;
 use crate::{CliResult, chat, files};
 
 /// Default time to wait for the peer's SDP file, in seconds.
@@ -18,6 +19,8 @@ pub(crate) const DEFAULT_WAIT_SECS: u64 = 120;
 pub(crate) struct OfferArgs {
     #[command(flatten)]
     media: MediaArgs,
+    #[command(flatten)]
+    tls: TlsArgs,
     /// Address literal to listen on and to advertise in c= and o= (so give one the peer
     /// can reach, not 0.0.0.0).
     #[arg(long, value_name = "HOST", default_value = imsession::DEFAULT_LISTEN_HOST)]
@@ -31,6 +34,10 @@ pub(crate) struct OfferArgs {
     /// Seconds to wait for the answer file.
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_WAIT_SECS)]
     wait: u64,
+    /// Test peer mode: send every received message back (same type, headers and body)
+    /// instead of chatting; stdin is not read. Runs until the peer closes.
+    #[arg(long)]
+    echo: bool,
 }
 
 /// Options of `imsession answer`.
@@ -57,6 +64,12 @@ pub(crate) struct AnswerArgs {
     /// Seconds to wait for the offer file.
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_WAIT_SECS)]
     wait: u64,
+    #[command(flatten)]
+    tls: TlsArgs,
+    /// Test peer mode: send every received message back (same type, headers and body)
+    /// instead of chatting; stdin is not read. Runs until the peer closes.
+    #[arg(long)]
+    echo: bool,
 }
 
 /// Offers, waits for the answer, establishes and chats.
@@ -64,7 +77,7 @@ pub(crate) async fn offer(args: OfferArgs) -> CliResult<()> {
     if args.media.setup == OfferSetup::Holdconn {
         return Err("--setup holdconn makes no connection; use actpass, active or passive".into());
     }
-    let negotiator = setup::negotiator();
+    let negotiator = setup::negotiator_with(&args.tls)?;
     let media = args.media.options(&negotiator)?;
     let endpoint = Endpoint::with_hosts(negotiator, args.listen.clone(), args.listen);
     let pending = endpoint.offer(&[media]).await?;
@@ -84,12 +97,12 @@ pub(crate) async fn offer(args: OfferArgs) -> CliResult<()> {
         .next()
         .ok_or("the answer selected no session")?;
     let session = endpoint.establish(selection).await?;
-    chat::run(session).await
+    converse(&endpoint, session, args.echo).await
 }
 
 /// Waits for the offer, answers, establishes and chats.
 pub(crate) async fn answer(args: AnswerArgs) -> CliResult<()> {
-    let negotiator = setup::negotiator();
+    let negotiator = setup::negotiator_with(&args.tls)?;
     let opts = AnswerOptions {
         accept: setup::accept_types(&args.accept)?,
         setup: args.setup.into(),
@@ -108,5 +121,17 @@ pub(crate) async fn answer(args: AnswerArgs) -> CliResult<()> {
         .next()
         .ok_or("every m-line of the offer was refused")?;
     let session = endpoint.establish(selection).await?;
-    chat::run(session).await
+    converse(&endpoint, session, args.echo).await
+}
+
+/// Chats (or echoes, with `--echo`) until the session ends, then shuts the endpoint's
+/// connections down before exiting (over tls: close_notify).
+async fn converse(endpoint: &Endpoint, session: Session, echo: bool) -> CliResult<()> {
+    let conversed = if echo {
+        chat::echo(session).await
+    } else {
+        chat::run(session).await
+    };
+    endpoint.close().await?;
+    conversed
 }

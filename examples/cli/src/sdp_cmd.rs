@@ -75,7 +75,7 @@ pub(crate) fn run(command: SdpCommand) -> CliResult<()> {
 
 fn offer(args: &OfferArgs) -> CliResult<String> {
     setup::check_offer_setup(args.media.setup, args.dialect)?;
-    let negotiator = setup::negotiator();
+    let negotiator = setup::negotiator()?;
     let media = args
         .media
         .options(&negotiator)?
@@ -85,7 +85,7 @@ fn offer(args: &OfferArgs) -> CliResult<String> {
 }
 
 fn answer(args: &AnswerArgs) -> CliResult<String> {
-    let negotiator = setup::negotiator();
+    let negotiator = setup::negotiator()?;
     let opts = AnswerOptions {
         accept: setup::accept_types(&args.accept)?,
         setup: args.setup.into(),

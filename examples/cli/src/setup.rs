@@ -5,17 +5,27 @@ use imsession::{Dialect, LocalAddress, MediaOptions, Negotiator, ProtoToken, Set
 use imsession_cpim::CpimMechanism;
 use imsession_sctp::SctpTransport;
 use imsession_tcp::TcpTransport;
+use imsession_tls::TlsTransport;
 use mime::Mime;
 
 use crate::CliResult;
+use crate::tls_args::TlsArgs;
 
-/// The negotiator every command uses: the cpim mechanism over the tcp and sctp transports.
-pub(crate) fn negotiator() -> Negotiator {
-    Negotiator::builder()
+/// The negotiator of commands without certificate options: as [`negotiator_with`], with a
+/// fresh self-signed certificate for tls.
+pub(crate) fn negotiator() -> CliResult<Negotiator> {
+    negotiator_with(&TlsArgs::default())
+}
+
+/// The negotiator every command uses: the cpim mechanism over the tcp and sctp transports,
+/// and over the tls transport (on tcp) presenting the certificate `tls` names.
+pub(crate) fn negotiator_with(tls: &TlsArgs) -> CliResult<Negotiator> {
+    Ok(Negotiator::builder()
         .mechanism(CpimMechanism::new())
         .transport(TcpTransport::new())
         .transport(SctpTransport::new())
-        .build()
+        .transport(TlsTransport::new(TcpTransport::new(), tls.identity()?))
+        .build())
 }
 
 /// The supported proto tokens, space separated, for error messages.

@@ -104,14 +104,25 @@ fn temp_dir(tag: &str) -> PathBuf {
 
 /// Starts `imsession offer` and `imsession answer --setup answer_setup` in `dir`.
 fn spawn_pair(dir: &std::path::Path, answer_setup: &str) -> (Peer, Peer) {
-    let offer_args = [
+    spawn_pair_with(dir, answer_setup, &[], &[])
+}
+
+/// As [`spawn_pair`], with extra arguments for each side.
+fn spawn_pair_with(
+    dir: &std::path::Path,
+    answer_setup: &str,
+    offer_extra: &[&str],
+    answer_extra: &[&str],
+) -> (Peer, Peer) {
+    let mut offer_args = vec![
         "offer",
         "--sdp-out",
         "offer.sdp",
         "--answer-in",
         "answer.sdp",
     ];
-    let answer_args = [
+    offer_args.extend(offer_extra);
+    let mut answer_args = vec![
         "answer",
         "--offer-in",
         "offer.sdp",
@@ -120,6 +131,7 @@ fn spawn_pair(dir: &std::path::Path, answer_setup: &str) -> (Peer, Peer) {
         "--setup",
         answer_setup,
     ];
+    answer_args.extend(answer_extra);
     (
         Peer::spawn("offerer", dir, &offer_args),
         Peer::spawn("answerer", dir, &answer_args),
@@ -128,8 +140,13 @@ fn spawn_pair(dir: &std::path::Path, answer_setup: &str) -> (Peer, Peer) {
 
 fn chat(tag: &str, answer_setup: &str) {
     let dir = temp_dir(tag);
+    chat_in(&dir, answer_setup, &[], &[]);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn chat_in(dir: &std::path::Path, answer_setup: &str, offer_extra: &[&str], answer_extra: &[&str]) {
     let deadline = Instant::now() + LIMIT;
-    let (mut offerer, mut answerer) = spawn_pair(&dir, answer_setup);
+    let (mut offerer, mut answerer) = spawn_pair_with(dir, answer_setup, offer_extra, answer_extra);
     offerer.say("hello from the offerer");
     answerer.say("hello from the answerer");
     let got_answerer = offerer.expect_line("< hello from the answerer", deadline);
@@ -150,7 +167,6 @@ fn chat(tag: &str, answer_setup: &str) {
     let (s2, e2) = answerer.finish(deadline);
     assert!(s1.success(), "offerer: {s1}\n{e1}");
     assert!(s2.success(), "answerer: {s2}\n{e2}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -210,4 +226,39 @@ fn silent_answerer_sees_the_line_and_the_close() {
 #[test]
 fn silent_answerer_that_connects() {
     one_sided("silent-answerer-active", "active", true);
+}
+
+/// Writes a self-signed certificate and key as PEM files in `dir`; returns their names and
+/// the certificate's SDP fingerprint.
+fn pem_identity(dir: &std::path::Path, name: &str) -> (String, String, String) {
+    let key = rcgen::KeyPair::generate().expect("key");
+    let cert = rcgen::CertificateParams::new(vec![format!("{name}.example")])
+        .expect("params")
+        .self_signed(&key)
+        .expect("certificate");
+    let (c, k) = (format!("{name}.crt"), format!("{name}.key"));
+    std::fs::write(dir.join(&c), cert.pem()).expect("write certificate");
+    std::fs::write(dir.join(&k), key.serialize_pem()).expect("write key");
+    let fp = imsession_tls::fingerprint(&imsession::sdp::HashFunction::Sha256, cert.der())
+        .expect("sha-256");
+    (c, k, fp.to_string())
+}
+
+#[test]
+fn two_processes_chat_over_tls_with_certificate_files() {
+    let dir = temp_dir("tls");
+    let (oc, ok, ofp) = pem_identity(&dir, "offerer");
+    let (ac, ak, afp) = pem_identity(&dir, "answerer");
+    chat_in(
+        &dir,
+        "active",
+        &["--proto", "cpim/tls", "--cert", &oc, "--key", &ok],
+        &["--cert", &ac, "--key", &ak],
+    );
+    // Each description carries the fingerprint of the certificate file its side was given.
+    let offer = std::fs::read_to_string(dir.join("offer.sdp")).expect("offer file");
+    let answer = std::fs::read_to_string(dir.join("answer.sdp")).expect("answer file");
+    assert!(offer.contains(&format!("a=fingerprint:{ofp}")), "{offer}");
+    assert!(answer.contains(&format!("a=fingerprint:{afp}")), "{answer}");
+    let _ = std::fs::remove_dir_all(dir);
 }

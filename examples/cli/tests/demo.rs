@@ -65,6 +65,31 @@ fn malformed_proto_names_the_supported_ones() {
 }
 
 #[test]
+fn tls_demo_authenticates_by_fingerprint() {
+    let out = imsession(&["demo", "--proto", "cpim/tls"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stderr: {stderr}");
+    assert_eq!(
+        last_line(&out),
+        "demo: 10 sent, 10 received each way over cpim/tls, 0 lost"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let fingerprints: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("a=fingerprint:sha-256 "))
+        .collect();
+    assert_eq!(
+        fingerprints.len(),
+        2,
+        "offer and answer each carry one: {stdout}"
+    );
+    assert_ne!(
+        fingerprints[0], fingerprints[1],
+        "each side has its own certificate"
+    );
+}
+
+#[test]
 fn sctp_demo_exchanges_ten_each_way() {
     let out = imsession(&["demo", "--proto", "cpim/sctp", "--size", "100000"]);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::MessageId;
+use crate::limits::Limit;
 
 /// A proto token is not `token *("/" token)`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -91,6 +92,12 @@ pub enum NegotiationError {
     /// Nothing asked for.
     #[error("no media to offer")]
     NothingToOffer,
+    /// Asked to offer `holdconn` in the `a=direction` dialect, which has no way to say it.
+    #[error("m-line {index}: holdconn has no a=direction form; offer it with a=setup")]
+    HoldConnNeedsSetup {
+        /// m-line index, from 0.
+        index: usize,
+    },
 }
 
 /// A transport could not listen, connect or accept.
@@ -179,9 +186,22 @@ pub enum SessionError {
     /// The connection failed.
     #[error("connection failed: {0}")]
     Connection(String),
-    /// The connection is gone; messages from `first_unsent` on may not have been written.
+    /// The connection is gone. Every message queued but not completely written is reported
+    /// as [`crate::DeliveryStatus::NotSent`] on [`crate::Session::deliveries`].
     #[error("connection closed")]
     Closed,
+    /// The peer sent part of a frame and then nothing for [`crate::Limits::frame_timeout`];
+    /// the connection was closed.
+    #[error("peer stalled mid-frame for {0:?}")]
+    FrameTimeout(Duration),
+    /// The peer exceeded a bound; the connection was closed.
+    #[error("peer exceeded the {limit} limit ({max})")]
+    LimitExceeded {
+        /// Which bound.
+        limit: Limit,
+        /// Its value (bytes or frames).
+        max: u64,
+    },
     /// Establishing the session failed.
     #[error(transparent)]
     Transport(#[from] TransportError),

@@ -21,6 +21,11 @@
 //!   between the same two devices.
 //! - Plug-ins implement [`Transport`] and [`SessionMechanism`] and are registered by value
 //!   with [`Negotiator::builder`].
+//! - Every bound is in [`Limits`]; each hit is counted per [`Limit`] in [`EndpointStats`]
+//!   (`docs/limits-and-faults.md`). Messages a connection failure kept from being written are
+//!   reported [`DeliveryStatus::NotSent`] on [`Session::deliveries`].
+//! - Feature `test-util` adds `imsession::testing`: a transport wrapper that injects faults
+//!   (delays, tiny writes, stalls, resets, flipped bytes) for plug-in and end-to-end tests.
 //!
 //! ```no_run
 //! # async fn demo(negotiator: imsession::Negotiator) -> Result<(), Box<dyn std::error::Error>> {
@@ -50,18 +55,21 @@ mod message;
 pub mod negotiate;
 pub mod proto;
 mod session;
+mod session_end;
 pub mod substreams;
+#[cfg(feature = "test-util")]
+pub mod testing;
 mod transport;
 
 pub use accept::MediaRange;
-pub use endpoint::{DEFAULT_LISTEN_HOST, Endpoint, EndpointStats};
+pub use endpoint::{CLOSE_TIMEOUT, DEFAULT_LISTEN_HOST, Endpoint, EndpointStats};
 pub use error::{Error, NegotiationError, ProtoError, SessionError, TransportError};
 pub use header::Header;
 pub use hub::ConnectionStats;
-pub use limits::Limits;
+pub use limits::{Limit, Limits};
 pub use mechanism::{
-    Frame, FrameDecoder, FrameError, Inbound, MechanismSession, SessionEnd, SessionKey,
-    SessionMechanism, SessionParams,
+    Frame, FrameDecoder, FrameError, Inbound, MechanismSession, SessionKey, SessionMechanism,
+    SessionParams,
 };
 pub use message::{DeliveryEvent, DeliveryStatus, Message, MessageId};
 pub use negotiate::comedia::{Dialect, Role, SetupPreference};
@@ -71,6 +79,7 @@ pub use negotiate::{
 };
 pub use proto::ProtoToken;
 pub use session::{DELIVERY_QUEUE, Session, SessionInfo};
+pub use session_end::{SESSION_ID_LEN, SessionEnd, session_uri};
 pub use substreams::{SubStreamRead, SubStreamWrite, SubStreams};
 pub use transport::{
     Accepting, ByteStream, Connection, ConnectionIo, Listener, PeerIdentity, Target, Transport,

@@ -26,6 +26,16 @@ pub const DEFAULT_EARLY_FRAME_GRACE: Duration = Duration::from_secs(5);
 pub const EARLY_FRAMES_MAX: usize = 32;
 /// Default number of sessions one connection carries at most.
 pub const DEFAULT_MAX_SESSIONS_PER_CONNECTION: usize = 100_000;
+/// Default time a frame may take to arrive once its first byte has: 30 s. A peer that stalls
+/// mid-frame for longer has its connection closed ([`Limit::FrameTimeout`]).
+pub const DEFAULT_FRAME_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default number of connections one listener keeps open at once (accepted, including those
+/// still in their handshake): 1024. Further connections are closed as soon as they are
+/// accepted ([`Limit::ConnectionsPerListener`]).
+pub const DEFAULT_MAX_CONNECTIONS_PER_LISTENER: usize = 1024;
+/// Default number of frames for unknown sessions one connection may have discarded before the
+/// peer is disconnected ([`Limit::UnknownSessionFrames`]): 1000.
+pub const DEFAULT_MAX_UNKNOWN_SESSION_FRAMES: u64 = 1000;
 
 /// Bounds applied to sessions and connections. Every field has a documented default
 /// ([`Limits::default`]) and a setter.
@@ -52,6 +62,13 @@ pub struct Limits {
     pub max_sessions_per_connection: usize,
     /// How long frames for unknown sessions are kept ([`DEFAULT_EARLY_FRAME_GRACE`]).
     pub early_frame_grace: Duration,
+    /// Time from a frame's first byte to its last ([`DEFAULT_FRAME_TIMEOUT`]).
+    pub frame_timeout: Duration,
+    /// Connections open at once per listener ([`DEFAULT_MAX_CONNECTIONS_PER_LISTENER`]).
+    pub max_connections_per_listener: usize,
+    /// Frames for unknown sessions discarded per connection before the peer is disconnected
+    /// ([`DEFAULT_MAX_UNKNOWN_SESSION_FRAMES`]).
+    pub max_unknown_session_frames: u64,
 }
 
 impl Default for Limits {
@@ -67,6 +84,9 @@ impl Default for Limits {
             idle_grace: DEFAULT_IDLE_GRACE,
             max_sessions_per_connection: DEFAULT_MAX_SESSIONS_PER_CONNECTION,
             early_frame_grace: DEFAULT_EARLY_FRAME_GRACE,
+            frame_timeout: DEFAULT_FRAME_TIMEOUT,
+            max_connections_per_listener: DEFAULT_MAX_CONNECTIONS_PER_LISTENER,
+            max_unknown_session_frames: DEFAULT_MAX_UNKNOWN_SESSION_FRAMES,
         }
     }
 }
@@ -100,4 +120,112 @@ setters! {
     with_max_sessions_per_connection: max_sessions_per_connection: usize;
     /// Sets [`Limits::early_frame_grace`].
     with_early_frame_grace: early_frame_grace: Duration;
+    /// Sets [`Limits::frame_timeout`].
+    with_frame_timeout: frame_timeout: Duration;
+    /// Sets [`Limits::max_connections_per_listener`].
+    with_max_connections_per_listener: max_connections_per_listener: usize;
+    /// Sets [`Limits::max_unknown_session_frames`].
+    with_max_unknown_session_frames: max_unknown_session_frames: u64;
+}
+
+/// A bound an endpoint enforces, as named in errors and counters ([`LimitHits`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Limit {
+    /// A frame's header block ([`Limits::max_header_block`]): the connection is closed.
+    HeaderBlock,
+    /// A frame's announced size ([`Limits::max_message`] plus the header block), refused
+    /// before its body is buffered: the connection is closed.
+    Message,
+    /// Junk before a frame ([`Limits::max_garbage`]): the connection is closed.
+    Garbage,
+    /// A frame that stopped arriving ([`Limits::frame_timeout`]): the connection is closed.
+    FrameTimeout,
+    /// A connect or transport handshake ([`Limits::handshake_timeout`]).
+    HandshakeTimeout,
+    /// A passive session's wait for its connection ([`Limits::bind_timeout`]).
+    BindTimeout,
+    /// Sessions on one connection ([`Limits::max_sessions_per_connection`]): the session is
+    /// not bound to that connection.
+    SessionsPerConnection,
+    /// Connections open on one listener ([`Limits::max_connections_per_listener`]): the new
+    /// connection is closed.
+    ConnectionsPerListener,
+    /// Frames for unknown sessions on one connection
+    /// ([`Limits::max_unknown_session_frames`]): the peer is disconnected.
+    UnknownSessionFrames,
+}
+
+impl Limit {
+    /// Every limit, in declaration order.
+    pub const ALL: [Self; 9] = [
+        Self::HeaderBlock,
+        Self::Message,
+        Self::Garbage,
+        Self::FrameTimeout,
+        Self::HandshakeTimeout,
+        Self::BindTimeout,
+        Self::SessionsPerConnection,
+        Self::ConnectionsPerListener,
+        Self::UnknownSessionFrames,
+    ];
+
+    fn index(self) -> usize {
+        Self::ALL
+            .iter()
+            .position(|l| *l == self)
+            .expect("every limit is listed")
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::HeaderBlock => "header block",
+            Self::Message => "message size",
+            Self::Garbage => "garbage",
+            Self::FrameTimeout => "frame timeout",
+            Self::HandshakeTimeout => "handshake timeout",
+            Self::BindTimeout => "bind timeout",
+            Self::SessionsPerConnection => "sessions per connection",
+            Self::ConnectionsPerListener => "connections per listener",
+            Self::UnknownSessionFrames => "unknown-session frames",
+        })
+    }
+}
+
+/// How many times each [`Limit`] was hit (an endpoint's counters, see
+/// [`crate::EndpointStats::limit_hits`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LimitHits([u64; Limit::ALL.len()]);
+
+impl LimitHits {
+    /// Times `limit` was hit.
+    pub fn get(&self, limit: Limit) -> u64 {
+        self.0[limit.index()]
+    }
+
+    /// Every limit hit at least once, with its count.
+    pub fn iter(&self) -> impl Iterator<Item = (Limit, u64)> + '_ {
+        Limit::ALL
+            .iter()
+            .map(|l| (*l, self.get(*l)))
+            .filter(|(_, n)| *n > 0)
+    }
+}
+
+/// The live counters behind [`LimitHits`].
+#[derive(Debug, Default)]
+pub(crate) struct LimitCounters([std::sync::atomic::AtomicU64; Limit::ALL.len()]);
+
+impl LimitCounters {
+    pub(crate) fn hit(&self, limit: Limit) {
+        self.0[limit.index()].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self) -> LimitHits {
+        LimitHits(std::array::from_fn(|i| {
+            self.0[i].load(std::sync::atomic::Ordering::Relaxed)
+        }))
+    }
 }

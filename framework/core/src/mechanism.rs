@@ -4,27 +4,16 @@
 use bytes::{Bytes, BytesMut};
 use imsession_sdp::MediaDescription;
 
-use crate::accept::MediaRange;
 use crate::error::{NegotiationError, ProtoError, SessionError};
-use crate::limits::Limits;
+use crate::limits::{Limit, Limits};
 use crate::message::{DeliveryEvent, Message, MessageId};
 use crate::proto::ProtoToken;
+use crate::session_end::SessionEnd;
 
 /// Identifies a session on a shared connection, as read from an inbound frame. Opaque bytes
 /// built by the mechanism (cpim: the frame's `To` and `From` URIs).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SessionKey(pub Bytes);
-
-/// One end of a session as its SDP describes it, in mechanism-neutral terms.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SessionEnd {
-    /// The URI naming this end of the session (cpim: `a=uri`; MSRP: the last `a=path` URI).
-    pub uri: String,
-    /// The media types this end accepts.
-    pub accepts: Vec<MediaRange>,
-    /// The largest message this end accepts, if it said (`a=max-size`).
-    pub max_size: Option<u64>,
-}
 
 /// A decoded frame: which session it is for, and its content.
 #[derive(Clone, Debug)]
@@ -57,6 +46,21 @@ pub trait FrameDecoder: Send {
     /// How many more bytes the frame being decoded needs, when known (a read-buffer hint).
     fn reserve_hint(&self) -> usize {
         0
+    }
+
+    /// Whether a frame has begun and is not complete yet, counting bytes already consumed from
+    /// `src` (for example its parsed headers). The endpoint runs the frame timeout
+    /// ([`Limits::frame_timeout`]) while this is true or unconsumed bytes remain. The default
+    /// (`false`) relies on unconsumed bytes alone.
+    fn is_mid_frame(&self) -> bool {
+        false
+    }
+
+    /// After [`FrameDecoder::decode`] failed: the limit it enforced, if that is why, and the
+    /// limit's value. The endpoint reports it as
+    /// [`SessionError::LimitExceeded`] and counts it. The default says none.
+    fn exceeded(&self) -> Option<(Limit, u64)> {
+        None
     }
 }
 

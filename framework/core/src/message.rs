@@ -63,7 +63,8 @@ impl std::fmt::Display for MessageId {
     }
 }
 
-/// The peer's report on one message this side sent.
+/// A report on one message this side sent: the peer's (a delivery notification), or this
+/// side's own when the message never completely left it ([`DeliveryStatus::NotSent`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeliveryEvent {
     /// The message reported on.
@@ -72,7 +73,7 @@ pub struct DeliveryEvent {
     pub status: DeliveryStatus,
 }
 
-/// Outcome reported by the peer.
+/// What happened to a sent message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DeliveryStatus {
@@ -85,4 +86,10 @@ pub enum DeliveryStatus {
         /// The report's status (RFC 1893 code), if any.
         status: Option<String>,
     },
+    /// Reported by this side, not the peer: the connection failed before the message's frame
+    /// was completely written to the transport, so the peer cannot have received it. Sent for
+    /// every such message, in order, when the connection's writer stops. A message not
+    /// reported `NotSent` was written whole; whether the peer processed it is only known from
+    /// its delivery reports.
+    NotSent,
 }

@@ -13,7 +13,7 @@ use tokio_util::sync::PollSender;
 use crate::accept::{MediaRange, accepts};
 use crate::endpoint::{Binding, Inner};
 use crate::error::SessionError;
-use crate::hub::{ConnectionStats, InboundItem, Shared, WriteCmd};
+use crate::hub::{ConnectionStats, InboundItem, SendLedger, Shared, WriteCmd};
 use crate::limits::Limits;
 use crate::mechanism::{Inbound, MechanismSession, SessionKey};
 use crate::message::{DeliveryEvent, Message, MessageId};
@@ -66,9 +66,8 @@ pub struct Session {
     remote_max: Option<u64>,
     encode_buf: BytesMut,
     replies: BytesMut,
-    deliveries_tx: mpsc::Sender<DeliveryEvent>,
+    ledger: Arc<SendLedger>,
     deliveries_rx: Option<mpsc::Receiver<DeliveryEvent>>,
-    dropped_deliveries: u64,
     last_id: Option<MessageId>,
     flush_ack: Option<oneshot::Receiver<bool>>,
 }
@@ -153,9 +152,8 @@ impl Session {
             remote_max: sel.remote.max_size,
             encode_buf: BytesMut::new(),
             replies: BytesMut::new(),
-            deliveries_tx,
+            ledger: Arc::new(SendLedger::new(deliveries_tx)),
             deliveries_rx: Some(deliveries_rx),
-            dropped_deliveries: 0,
             last_id: None,
             flush_ack: None,
         };
@@ -184,7 +182,12 @@ impl Session {
             Poll::Ready(Ok(conn)) => Ok(conn),
             Poll::Ready(Err(_)) => Err(SessionError::Closed),
             Poll::Pending => match w.deadline.as_mut().poll(cx) {
-                Poll::Ready(()) => Err(SessionError::BindTimeout(w.timeout)),
+                Poll::Ready(()) => {
+                    if let Some(ep) = w.endpoint.upgrade() {
+                        ep.stats.limits.hit(crate::limits::Limit::BindTimeout);
+                    }
+                    Err(SessionError::BindTimeout(w.timeout))
+                }
                 Poll::Pending => return Poll::Pending,
             },
         };
@@ -226,15 +229,24 @@ impl Session {
         self.last_id
     }
 
-    /// Takes the receiver of delivery events (the peer's reports on messages we sent).
-    /// Returns `None` after the first call.
+    /// The id of the last message whose frame was completely written to the transport
+    /// (messages are written in order, so every earlier one was too).
+    pub fn last_written(&self) -> Option<MessageId> {
+        self.ledger.last_written()
+    }
+
+    /// Takes the receiver of delivery events: the peer's reports on messages we sent, and
+    /// [`crate::DeliveryStatus::NotSent`] for every message queued by [`Session::send`] whose
+    /// frame was not completely written when the connection failed or closed. The receiver
+    /// outlives the session, so reports on messages still queued when it is dropped arrive
+    /// too. Returns `None` after the first call.
     pub fn deliveries(&mut self) -> Option<mpsc::Receiver<DeliveryEvent>> {
         self.deliveries_rx.take()
     }
 
     /// Delivery events dropped because [`DELIVERY_QUEUE`] was full.
     pub fn dropped_deliveries(&self) -> u64 {
-        self.dropped_deliveries
+        self.ledger.dropped()
     }
 
     /// Whether the peer accepts messages of this type.
@@ -256,12 +268,24 @@ impl Session {
         self.queue(message)
     }
 
-    /// Waits until everything queued so far has been written to the transport.
+    /// Waits until everything queued so far has been written to the transport. A connection
+    /// that closed after everything was written (the peer closing first) is not an error.
     ///
     /// # Errors
-    /// [`SessionError::Closed`] when the connection failed first.
+    /// [`SessionError::Closed`] when the connection ended before everything was written; by
+    /// then every message not completely written has been reported
+    /// [`crate::DeliveryStatus::NotSent`] on [`Session::deliveries`]. Cancel-safe.
     pub async fn flush(&mut self) -> Result<(), SessionError> {
-        std::future::poll_fn(|cx| self.poll_flush_inner(cx)).await
+        let result = std::future::poll_fn(|cx| self.poll_flush_inner(cx)).await;
+        if result.is_err() {
+            if let Some(conn) = &self.conn {
+                conn.writer_done.cancelled().await;
+                if self.replies.is_empty() && self.last_written() >= self.last_sent() {
+                    return Ok(());
+                }
+            }
+        }
+        result
     }
 
     /// Flushes, then leaves the connection (which closes once no session uses it).
@@ -322,8 +346,9 @@ impl Session {
                 limit,
             });
         }
+        let tracked = Some((self.ledger.clone(), id));
         self.writer()?
-            .send_item(WriteCmd::Frame(frame))
+            .send_item(WriteCmd::Frame(frame, tracked))
             .map_err(|_| SessionError::Closed)?;
         self.last_id = Some(id);
         Ok(id)
@@ -337,7 +362,7 @@ impl Session {
         ready!(self.writer()?.poll_reserve(cx)).map_err(|_| SessionError::Closed)?;
         let frames = self.replies.split().freeze();
         self.writer()?
-            .send_item(WriteCmd::Frame(frames))
+            .send_item(WriteCmd::Frame(frames, None))
             .map_err(|_| SessionError::Closed)?;
         Poll::Ready(Ok(()))
     }
@@ -395,9 +420,7 @@ impl Stream for Session {
                     return Poll::Ready(Some(Ok(m)));
                 }
                 Ok(Inbound::Delivery(event)) => {
-                    if this.deliveries_tx.try_send(event).is_err() {
-                        this.dropped_deliveries += 1;
-                    }
+                    this.ledger.report(event);
                 }
                 Ok(Inbound::Nothing) => {}
                 Err(e) => return Poll::Ready(Some(Err(e))),

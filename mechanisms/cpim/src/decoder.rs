@@ -2,6 +2,7 @@
 //! frames keyed by their `To`/`From` session identity.
 
 use bytes::{BufMut, Bytes, BytesMut};
+use imsession::limits::Limit;
 use imsession::{Frame, FrameDecoder, FrameError, Message, SessionKey};
 
 use crate::codec::{self, CodecLimits, CpimMessage};
@@ -28,6 +29,8 @@ pub struct CpimDecoder {
     frames: codec::FrameDecoder,
     limits: CodecLimits,
     skipped: u64,
+    /// The limit the last error enforced, if it was one.
+    exceeded: Option<(Limit, u64)>,
 }
 
 impl CpimDecoder {
@@ -37,6 +40,7 @@ impl CpimDecoder {
             frames: codec::FrameDecoder::new(limits),
             limits,
             skipped: 0,
+            exceeded: None,
         }
     }
 }
@@ -44,10 +48,10 @@ impl CpimDecoder {
 impl FrameDecoder for CpimDecoder {
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, FrameError> {
         loop {
-            let Some(payload) = self
-                .frames
-                .decode(src)
-                .map_err(|e| FrameError(e.to_string()))?
+            let Some(payload) = self.frames.decode(src).map_err(|e| {
+                self.exceeded = exceeded(&e);
+                FrameError(e.to_string())
+            })?
             else {
                 return Ok(None);
             };
@@ -66,6 +70,25 @@ impl FrameDecoder for CpimDecoder {
     fn reserve_hint(&self) -> usize {
         self.frames.reserve_hint()
     }
+
+    fn is_mid_frame(&self) -> bool {
+        self.frames.is_mid_frame()
+    }
+
+    fn exceeded(&self) -> Option<(Limit, u64)> {
+        self.exceeded
+    }
+}
+
+/// The framework limit an envelope error enforced, with its value.
+fn exceeded(e: &codec::FrameError) -> Option<(Limit, u64)> {
+    let (limit, max) = match e {
+        codec::FrameError::TooLarge { limit, .. } => (Limit::Message, *limit),
+        codec::FrameError::HeaderTooLong { limit } => (Limit::HeaderBlock, *limit),
+        codec::FrameError::GarbageOverLimit { limit, .. } => (Limit::Garbage, *limit),
+        _ => return None,
+    };
+    Some((limit, max as u64))
 }
 
 fn to_frame(payload: Bytes, limits: &CodecLimits) -> Option<Frame> {
@@ -95,4 +118,31 @@ pub(crate) fn into_message(cpim: CpimMessage) -> Option<Message> {
         body,
         meta,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oversized_frame_is_refused_from_its_envelope() {
+        let limits = CodecLimits {
+            max_message: 100,
+            ..CodecLimits::default()
+        };
+        let mut d = CpimDecoder::new(limits);
+        let mut src = BytesMut::from(&b"Content-Type: message/cpim\r\nContent-Length: 101\r\n"[..]);
+        assert!(d.decode(&mut src).is_err(), "refused before the body");
+        assert_eq!(d.exceeded(), Some((Limit::Message, 100)));
+    }
+
+    #[test]
+    fn a_frame_in_progress_is_mid_frame() {
+        let mut d = CpimDecoder::new(CodecLimits::default());
+        let mut src =
+            BytesMut::from(&b"Content-Type: message/cpim\r\nContent-Length: 5\r\n\r\n"[..]);
+        assert_eq!(d.decode(&mut src).unwrap().map(|f| f.key), None);
+        assert!(src.is_empty() && d.is_mid_frame());
+        assert_eq!(d.exceeded(), None);
+    }
 }

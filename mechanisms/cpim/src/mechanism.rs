@@ -14,7 +14,7 @@ use crate::session::CpimSession;
 pub const NAME: &str = "cpim";
 
 /// Length of the random part of session URIs we mint, in characters (base 36, ~98 bits).
-pub const URI_RANDOM_LEN: usize = 19;
+pub const URI_RANDOM_LEN: usize = imsession::SESSION_ID_LEN;
 
 /// The cpim mechanism. Register it with [`imsession::Negotiator::builder`]; it serves
 /// `cpim/<transport>` over every registered transport.
@@ -36,15 +36,7 @@ impl SessionMechanism for CpimMechanism {
     }
 
     fn new_uri(&self, host: &str) -> String {
-        const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-        let id: String = (0..URI_RANDOM_LEN)
-            .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
-            .collect();
-        if host.contains(':') && !host.starts_with('[') {
-            format!("im:{id}@[{host}]")
-        } else {
-            format!("im:{id}@{host}")
-        }
+        imsession::session_uri("im", host)
     }
 
     /// The format list is what we accept, `text/plain` first (§4.1 requires it listed);
@@ -64,30 +56,14 @@ impl SessionMechanism for CpimMechanism {
     }
 
     fn read_remote(&self, media: &MediaDescription) -> Result<SessionEnd, NegotiationError> {
-        let bad = |reason: String| NegotiationError::BadMedia { index: 0, reason };
-        let uri = media
-            .uri()
-            .ok_or_else(|| bad("no a=uri (cpimmsg-sessions §4.2)".into()))?;
-        if uri.trim().is_empty() || uri.contains(char::is_whitespace) {
-            return Err(bad(format!("a=uri {uri:?} is not a URI")));
+        let end = SessionEnd::from_uri_media(media, "cpimmsg-sessions §4.2")?;
+        if !imsession::accept::accepts(&end.accepts, &mime::TEXT_PLAIN) {
+            return Err(NegotiationError::BadMedia {
+                index: 0,
+                reason: "format list lacks text/plain (cpimmsg-sessions §4.1)".into(),
+            });
         }
-        let mut accepts = Vec::with_capacity(media.formats.len());
-        for f in &media.formats {
-            accepts.push(
-                MediaRange::parse(f)
-                    .ok_or_else(|| bad(format!("format {f:?} is not a media type")))?,
-            );
-        }
-        if !imsession::accept::accepts(&accepts, &mime::TEXT_PLAIN) {
-            return Err(bad(
-                "format list lacks text/plain (cpimmsg-sessions §4.1)".into()
-            ));
-        }
-        Ok(SessionEnd {
-            uri: uri.to_owned(),
-            accepts,
-            max_size: media.max_size(),
-        })
+        Ok(end)
     }
 
     fn decoder(&self, limits: &Limits) -> Box<dyn FrameDecoder> {

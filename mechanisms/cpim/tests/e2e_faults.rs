@@ -3,7 +3,6 @@
 mod support;
 
 use futures::StreamExt;
-use imsession::sdp::SessionDescription;
 use imsession::{Endpoint, Limits, SessionError};
 use std::time::Duration;
 use support::*;
@@ -12,42 +11,15 @@ use tokio::net::TcpStream;
 
 const PEER_URI: &str = "im:scripted@127.0.0.1";
 
-fn frame(to: &str, from: &str, msg_id: u64, text: &str) -> Vec<u8> {
-    let inner = format!(
-        "From: <{from}>\r\nTo: <{to}>\r\nMsgID: {msg_id}\r\n\r\nContent-Type: text/plain\r\n\r\n{text}"
-    );
-    format!(
-        "Content-Type: message/cpim\r\nContent-Length: {}\r\n\r\n{inner}",
-        inner.len()
-    )
-    .into_bytes()
-}
-
 /// How long frames for not-yet-known sessions are kept in these tests.
 const EARLY_GRACE: Duration = Duration::from_millis(100);
-
-fn scripted_answer() -> SessionDescription {
-    SessionDescription::parse(&format!(
-        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-         m=message 9 cpim/tcp text/plain\r\na=setup:active\r\na=uri:{PEER_URI}\r\n"
-    ))
-    .unwrap()
-}
 
 /// Alice offers; the scripted peer answers `a=setup:active` and connects.
 async fn scripted() -> (Endpoint, imsession::Session, TcpStream, String) {
     let alice = Endpoint::new(negotiator_with(
         Limits::default().with_early_frame_grace(EARLY_GRACE),
     ));
-    let pending = alice.offer(&[cpim_tcp()]).await.unwrap();
-    let m = &pending.sdp.media()[0];
-    let port = m.port;
-    let alice_uri = m.uri().unwrap().to_owned();
-    let sel = alice
-        .complete(&pending, &scripted_answer())
-        .unwrap()
-        .remove(0);
-    let session = alice.establish(sel).await.unwrap();
+    let (session, alice_uri, port) = scripted_session(&alice, PEER_URI).await;
     let stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
     (alice, session, stream, alice_uri)
 }
@@ -60,15 +32,15 @@ async fn frames_sent_before_our_side_has_the_answer_are_kept() {
     let alice_uri = m.uri().unwrap().to_owned();
     // The peer connects and talks before alice has processed its answer.
     let mut peer = TcpStream::connect(("127.0.0.1", m.port)).await.unwrap();
-    peer.write_all(&frame(&alice_uri, PEER_URI, 1, "too early?"))
+    peer.write_all(&raw_frame(&alice_uri, PEER_URI, 1, "too early?"))
         .await
         .unwrap();
-    peer.write_all(&frame(&alice_uri, PEER_URI, 2, "no"))
+    peer.write_all(&raw_frame(&alice_uri, PEER_URI, 2, "no"))
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     let sel = alice
-        .complete(&pending, &scripted_answer())
+        .complete(&pending, &scripted_answer(PEER_URI))
         .unwrap()
         .remove(0);
     let mut session = alice.establish(sel).await.unwrap();
@@ -86,13 +58,18 @@ async fn frames_sent_before_our_side_has_the_answer_are_kept() {
 #[tokio::test]
 async fn frame_for_unknown_session_is_counted_and_dropped() {
     let (alice, mut session, mut peer, alice_uri) = scripted().await;
-    peer.write_all(&frame(&alice_uri, PEER_URI, 1, "first"))
+    peer.write_all(&raw_frame(&alice_uri, PEER_URI, 1, "first"))
         .await
         .unwrap();
-    peer.write_all(&frame(&alice_uri, "im:intruder@127.0.0.1", 1, "not yours"))
-        .await
-        .unwrap();
-    peer.write_all(&frame(
+    peer.write_all(&raw_frame(
+        &alice_uri,
+        "im:intruder@127.0.0.1",
+        1,
+        "not yours",
+    ))
+    .await
+    .unwrap();
+    peer.write_all(&raw_frame(
         "im:someone-else@127.0.0.1",
         PEER_URI,
         2,
@@ -103,7 +80,7 @@ async fn frame_for_unknown_session_is_counted_and_dropped() {
     peer.write_all(b"junk before the envelope\r\n")
         .await
         .unwrap();
-    peer.write_all(&frame(&alice_uri, PEER_URI, 2, "second"))
+    peer.write_all(&raw_frame(&alice_uri, PEER_URI, 2, "second"))
         .await
         .unwrap();
     assert_eq!(
@@ -127,10 +104,10 @@ async fn frame_for_unknown_session_is_counted_and_dropped() {
 #[tokio::test]
 async fn peer_closing_mid_frame_is_an_error_not_a_short_message() {
     let (_alice, mut session, mut peer, alice_uri) = scripted().await;
-    peer.write_all(&frame(&alice_uri, PEER_URI, 1, "whole"))
+    peer.write_all(&raw_frame(&alice_uri, PEER_URI, 1, "whole"))
         .await
         .unwrap();
-    let cut = frame(&alice_uri, PEER_URI, 2, "this one is cut short");
+    let cut = raw_frame(&alice_uri, PEER_URI, 2, "this one is cut short");
     peer.write_all(&cut[..cut.len() - 5]).await.unwrap();
     peer.shutdown().await.unwrap();
     drop(peer);
@@ -146,7 +123,7 @@ async fn peer_closing_mid_frame_is_an_error_not_a_short_message() {
 #[tokio::test]
 async fn clean_close_ends_the_stream() {
     let (_alice, mut session, mut peer, alice_uri) = scripted().await;
-    peer.write_all(&frame(&alice_uri, PEER_URI, 1, "bye"))
+    peer.write_all(&raw_frame(&alice_uri, PEER_URI, 1, "bye"))
         .await
         .unwrap();
     peer.shutdown().await.unwrap();

@@ -382,3 +382,25 @@ fn answer_without_connection_address_is_no_connection_address() {
     let err = complete_err(&n, &pending, &answer);
     assert_eq!(err, NegotiationError::NoConnectionAddress { index: 0 });
 }
+
+#[test]
+fn holdconn_cannot_be_offered_in_the_direction_dialect() {
+    let n = negotiator();
+    let local = LocalAddress::new("alice.example.com").with_port("tcp", 7394);
+    let held = MediaOptions::new(ProtoToken::parse("cpim/tcp").unwrap())
+        .setup(imsession::SetupPreference::HoldConn);
+    let err = n
+        .offer(
+            &[
+                held.clone().dialect(imsession::Dialect::Setup),
+                held.dialect(imsession::Dialect::Direction),
+            ],
+            &local,
+        )
+        .unwrap_err();
+    assert_eq!(err, NegotiationError::HoldConnNeedsSetup { index: 1 });
+    assert_eq!(
+        err.to_string(),
+        "m-line 1: holdconn has no a=direction form; offer it with a=setup"
+    );
+}

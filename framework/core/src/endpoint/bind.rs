@@ -24,7 +24,9 @@ use imsession_sdp::{ConnectionMode, MediaDescription};
 use tokio::sync::{mpsc, oneshot};
 
 use super::Inner;
+use crate::error::SessionError;
 use crate::hub::{InboundItem, Shared};
+use crate::limits::Limit;
 use crate::mechanism::{MechanismSession, SessionKey};
 use crate::message::Message;
 use crate::transport::Transport;
@@ -67,26 +69,33 @@ impl PendingBind {
 }
 
 impl Inner {
-    /// Binds `entry` to `conn`: adds its route, wakes its waiter.
-    pub(crate) fn bind_entry(entry: &mut PendingBind, conn: &Arc<Shared>) -> bool {
-        let limits_ok = {
+    /// Binds `entry` to `conn`: adds its route, wakes its waiter. Refuses when another open
+    /// session uses the same identity on `conn`, or `conn` carries
+    /// [`crate::Limits::max_sessions_per_connection`] sessions already (counted).
+    pub(crate) fn bind_entry(
+        &self,
+        entry: &mut PendingBind,
+        conn: &Arc<Shared>,
+    ) -> Result<(), SessionError> {
+        let max = self.negotiator.limits().max_sessions_per_connection;
+        {
             let mut routes = conn.routes.lock().expect("routes lock");
             if routes.get(&entry.key).is_some_and(|tx| !tx.is_closed()) {
-                false
-            } else {
-                routes.insert(entry.key.clone(), entry.inbound_tx.clone());
-                true
+                return Err(SessionError::DuplicateSession);
             }
-        };
-        if !limits_ok {
-            return false;
+            if routes.len() >= max && !routes.contains_key(&entry.key) {
+                drop(routes);
+                self.stats.limits.hit(Limit::SessionsPerConnection);
+                return Err(SessionError::TooManySessions(max));
+            }
+            routes.insert(entry.key.clone(), entry.inbound_tx.clone());
         }
         conn.ever_bound.store(true, Ordering::Release);
         entry.bound = Some(conn.clone());
         if let Some(w) = entry.waiter.take() {
             let _ = w.send(conn.clone());
         }
-        true
+        Ok(())
     }
 
     /// Rule 1: a frame with an unknown identity arrived on `conn`. Binds the session it
@@ -104,10 +113,12 @@ impl Inner {
             .iter_mut()
             .find(|p| p.bound.is_none() && p.key == key && p.fits(conn));
         if let Some(entry) = found {
-            Self::queue_early(entry, conn);
-            if Self::bind_entry(entry, conn) {
+            if self.bind_entry(entry, conn).is_ok() {
+                Self::queue_early(entry, conn);
                 return Some((entry.inbound_tx.clone(), message));
             }
+        } else if refuse_identity(&pending, conn, &key) {
+            return None;
         }
         let grace = self.negotiator.limits().early_frame_grace;
         if grace.is_zero() {
@@ -144,9 +155,11 @@ impl Inner {
                 continue;
             }
             match entry.mode {
-                ConnectionMode::New if !new_taken => new_taken = Self::bind_entry(entry, conn),
+                ConnectionMode::New if !new_taken => {
+                    new_taken = self.bind_entry(entry, conn).is_ok();
+                }
                 ConnectionMode::Existing => {
-                    Self::bind_entry(entry, conn);
+                    let _ = self.bind_entry(entry, conn);
                 }
                 ConnectionMode::New => {}
             }
@@ -177,7 +190,7 @@ impl Inner {
                 }
         });
         if let (Some(only), None) = (candidates.next(), candidates.next()) {
-            Self::bind_entry(entry, only);
+            let _ = self.bind_entry(entry, only);
         }
     }
 
@@ -195,8 +208,9 @@ impl Inner {
         else {
             return;
         };
+        // Queued before the route exists, so the reader cannot deliver a later frame first.
         Self::queue_early(entry, conn);
-        Self::bind_entry(entry, conn);
+        let _ = self.bind_entry(entry, conn);
     }
 
     /// Removes an entry, and its route if it was bound but never taken by a session.
@@ -216,4 +230,31 @@ impl Inner {
             }
         }
     }
+}
+
+/// A frame carrying the identity of a waiting session arrived on a connection whose peer fails
+/// the transport's identity check against that session's SDP (a TLS certificate that is not
+/// the one in `a=fingerprint`): the frame is refused, and the session's stream yields the
+/// transport's error naming what was expected and found. The session keeps waiting for a
+/// connection from its real peer. The refused frame is counted as unknown. Returns whether
+/// such a session was found.
+fn refuse_identity(pending: &[PendingBind], conn: &Shared, key: &SessionKey) -> bool {
+    let Some(entry) = pending.iter().find(|p| {
+        p.bound.is_none()
+            && &p.key == key
+            && conn.transport.eq_ignore_ascii_case(p.transport.name())
+            && conn.mechanism.eq_ignore_ascii_case(&p.mechanism)
+    }) else {
+        return false;
+    };
+    let Err(e) = entry.transport.verify_peer(&entry.remote_media, &conn.peer) else {
+        return false;
+    };
+    tracing::warn!(peer = %conn.peer, "refused a session's frame: {e}");
+    conn.count_unknown(1);
+    // A full queue already tells the session something; the refusal is still logged.
+    let _ = entry
+        .inbound_tx
+        .try_send(Err(crate::error::SessionError::Transport(e)));
+    true
 }

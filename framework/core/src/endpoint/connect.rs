@@ -1,13 +1,15 @@
 //! Finding a connection to share, or opening one.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 
 use imsession_sdp::ConnectionMode;
 
 use super::Inner;
 use crate::error::{SessionError, TransportError};
 use crate::hub::Shared;
+use crate::limits::Limit;
 use crate::negotiate::offer::literal_ip;
 use crate::negotiate::{Pair, Selection};
 
@@ -21,7 +23,7 @@ impl Inner {
         self: &Arc<Self>,
         sel: &Selection,
     ) -> Result<Arc<Shared>, SessionError> {
-        let _serial = self.connecting.lock().await;
+        let _serial = self.connecting.lock(TargetLocks::key(sel)).await;
         if let Some(conn) = self.find_shared(sel) {
             return Ok(conn);
         }
@@ -29,6 +31,7 @@ impl Inner {
         let conn = match tokio::time::timeout(limit, sel.transport.connect(&sel.target)).await {
             Ok(result) => result?,
             Err(_) => {
+                self.stats.limits.hit(Limit::HandshakeTimeout);
                 return Err(TransportError::Timeout {
                     what: format!("connect to {}", sel.target),
                     after: limit,
@@ -46,6 +49,7 @@ impl Inner {
             conn,
             &pair,
             Some((sel.target.host.clone(), sel.target.port)),
+            None,
         ))
     }
 
@@ -74,5 +78,113 @@ impl Inner {
                 same_target || existing_peer
             })
             .cloned()
+    }
+}
+
+/// Which connects must not run concurrently: those to the same transport, host and port.
+type TargetKey = (String, String, u16);
+
+/// One async lock per connect target, created on demand and removed when nobody holds or
+/// awaits it.
+#[derive(Default)]
+pub(super) struct TargetLocks(Mutex<HashMap<TargetKey, Arc<tokio::sync::Mutex<()>>>>);
+
+impl TargetLocks {
+    /// The target `sel` connects to.
+    fn key(sel: &Selection) -> TargetKey {
+        (
+            sel.transport.name().to_ascii_lowercase(),
+            sel.target.host.to_ascii_lowercase(),
+            sel.target.port,
+        )
+    }
+
+    /// Waits for the lock of target `key`. Cancel-safe.
+    async fn lock(&self, key: TargetKey) -> TargetGuard<'_> {
+        let lock = self
+            .0
+            .lock()
+            .expect("connect locks")
+            .entry(key.clone())
+            .or_default()
+            .clone();
+        let mut guard = TargetGuard {
+            locks: self,
+            key,
+            lock: lock.clone(),
+            held: None,
+        };
+        guard.held = Some(lock.lock_owned().await);
+        guard
+    }
+}
+
+/// Holds one target's lock; forgets the lock when nobody else wants it.
+struct TargetGuard<'a> {
+    locks: &'a TargetLocks,
+    key: TargetKey,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    held: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for TargetGuard<'_> {
+    fn drop(&mut self) {
+        self.held = None;
+        let mut map = self.locks.0.lock().expect("connect locks");
+        // The map's reference and ours: nobody else holds or awaits this lock.
+        if Arc::strong_count(&self.lock) == 2 {
+            map.remove(&self.key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(port: u16) -> TargetKey {
+        ("tcp".into(), "127.0.0.1".into(), port)
+    }
+
+    fn len(locks: &TargetLocks) -> usize {
+        locks.0.lock().expect("connect locks").len()
+    }
+
+    #[tokio::test]
+    async fn one_target_at_a_time_and_the_map_empties_behind() {
+        let locks = TargetLocks::default();
+        let first = locks.lock(key(1)).await;
+        // Another target is not held up.
+        let other = locks.lock(key(2)).await;
+        assert_eq!(len(&locks), 2);
+        // The same target waits.
+        let mut waiting = Box::pin(locks.lock(key(1)));
+        assert!(
+            futures::poll!(waiting.as_mut()).is_pending(),
+            "a second connect to one target ran concurrently"
+        );
+        // A waiter that gave up leaves the entry to the holder.
+        drop(waiting);
+        assert_eq!(len(&locks), 2);
+        drop(other);
+        assert_eq!(len(&locks), 1);
+        drop(first);
+        assert_eq!(
+            len(&locks),
+            0,
+            "the lock map keeps targets nobody connects to"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_waiter_alone_leaves_no_entry() {
+        let locks = TargetLocks::default();
+        let held = locks.lock(key(1)).await;
+        let mut waiter = Box::pin(locks.lock(key(1)));
+        assert!(futures::poll!(waiter.as_mut()).is_pending());
+        drop(held);
+        // The waiter now holds the only claim; cancelling it must still clean up.
+        drop(waiter);
+        assert_eq!(len(&locks), 0);
     }
 }

@@ -178,10 +178,6 @@ impl Inner {
     }
 
     fn bind_id(&self, id: u64, conn: &Arc<Shared>) -> Result<(), SessionError> {
-        let max = self.negotiator.limits().max_sessions_per_connection;
-        if conn.session_count() >= max {
-            return Err(SessionError::TooManySessions(max));
-        }
         let mut pending = self.pending.lock().expect("pending lock");
         let entry = pending
             .iter_mut()
@@ -190,11 +186,7 @@ impl Inner {
         if entry.bound.is_some() {
             return Ok(());
         }
-        if Self::bind_entry(entry, conn) {
-            Ok(())
-        } else {
-            Err(SessionError::DuplicateSession)
-        }
+        self.bind_entry(entry, conn)
     }
 
     fn waiter(&self, id: u64) -> Option<oneshot::Receiver<Arc<Shared>>> {
@@ -271,7 +263,10 @@ impl Inner {
         match tokio::time::timeout(limit, waiter).await {
             Ok(Ok(_)) => self.take(id).ok_or(SessionError::Closed),
             Ok(Err(_)) => Err(SessionError::Closed),
-            Err(_) => Err(SessionError::BindTimeout(limit)),
+            Err(_) => {
+                self.stats.limits.hit(crate::limits::Limit::BindTimeout);
+                Err(SessionError::BindTimeout(limit))
+            }
         }
     }
 

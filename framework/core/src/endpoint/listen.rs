@@ -1,16 +1,18 @@
 //! Listeners (one per proto, bound on first need) and adopting connections into the hub.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use super::Inner;
 use crate::error::TransportError;
-use crate::hub::Shared;
+use crate::hub::{ReadLimits, Shared};
+use crate::limits::Limit;
 use crate::negotiate::Pair;
 use crate::transport::{Connection, ConnectionIo, Listener};
 
@@ -48,12 +50,14 @@ impl Inner {
         Ok(port)
     }
 
-    /// Takes a new connection into the hub: spawns its reader and writer.
+    /// Takes a new connection into the hub: spawns its reader and writer. `slot`, for accepted
+    /// connections, is released once both have finished (the transport is closed).
     pub(crate) fn adopt(
         self: &Arc<Self>,
         conn: Connection,
         pair: &Pair,
         target: Option<(String, u16)>,
+        slot: Option<Arc<ListenerSlot>>,
     ) -> Arc<Shared> {
         let limits = self.negotiator.limits();
         let (tx, rx) = mpsc::channel(limits.write_queue.max(1));
@@ -80,36 +84,54 @@ impl Inner {
             frames_received: AtomicU64::new(0),
             early: Mutex::new(std::collections::VecDeque::new()),
             endpoint: Arc::downgrade(self),
+            closing: CancellationToken::new(),
+            abort: CancellationToken::new(),
+            writer_done: CancellationToken::new(),
         });
+        let read_limits = ReadLimits {
+            frame_timeout: limits.frame_timeout,
+            max_unknown_session_frames: limits.max_unknown_session_frames,
+        };
+        let reader_slot = slot.clone();
+        let writer_shared = shared.clone();
+        let (closing, abort) = (shared.closing.clone(), shared.abort.clone());
+        // The slot is released once both the reader and the writer have finished.
+        let writer_done = move |result: std::io::Result<()>| {
+            writer_shared.writer_done.cancel();
+            if let Err(e) = result {
+                tracing::debug!(peer = %writer_shared.peer, "write failed: {e}");
+                writer_shared.end_all(Some(crate::SessionError::Connection(e.to_string())));
+            }
+            drop(slot);
+        };
         match conn.io {
             ConnectionIo::Stream(io) => {
                 let (rd, wr) = tokio::io::split(io);
                 let decoder = pair.mechanism.decoder(limits);
-                tokio::spawn(crate::hub::read_loop(shared.clone(), rd, decoder));
-                let writer_shared = shared.clone();
+                let reader = crate::hub::read_loop(shared.clone(), rd, decoder, read_limits);
                 tokio::spawn(async move {
-                    if let Err(e) = crate::hub::write_loop(wr, rx).await {
-                        tracing::debug!(peer = %writer_shared.peer, "write failed: {e}");
-                        writer_shared.end_all(Some(crate::SessionError::Connection(e.to_string())));
-                    }
+                    reader.await;
+                    drop(reader_slot);
+                });
+                tokio::spawn(async move {
+                    writer_done(crate::hub::write_loop(wr, rx, closing, abort).await);
                 });
             }
             ConnectionIo::SubStreams(io) => {
                 let mechanism = pair.mechanism.clone();
-                let limits = limits.clone();
-                let decoders = move || mechanism.decoder(&limits);
-                tokio::spawn(crate::hub::read_substreams(
-                    shared.clone(),
-                    io.reader,
-                    decoders,
-                ));
-                let register = register.expect("lanes made for sub-streams");
-                let writer_shared = shared.clone();
+                let decoder_limits = limits.clone();
+                let decoders = move || mechanism.decoder(&decoder_limits);
+                let reader =
+                    crate::hub::read_substreams(shared.clone(), io.reader, decoders, read_limits);
                 tokio::spawn(async move {
-                    if let Err(e) = crate::hub::write_substreams(io.writer, rx, register).await {
-                        tracing::debug!(peer = %writer_shared.peer, "write failed: {e}");
-                        writer_shared.end_all(Some(crate::SessionError::Connection(e.to_string())));
-                    }
+                    reader.await;
+                    drop(reader_slot);
+                });
+                let register = register.expect("lanes made for sub-streams");
+                tokio::spawn(async move {
+                    let writer =
+                        crate::hub::write_substreams(io.writer, rx, register, closing, abort);
+                    writer_done(writer.await);
                 });
             }
         }
@@ -121,7 +143,29 @@ impl Inner {
     }
 }
 
+/// One of a listener's connection slots ([`crate::Limits::max_connections_per_listener`]),
+/// held from accept until the connection's transport is closed.
+pub(crate) struct ListenerSlot(Arc<AtomicUsize>);
+
+impl ListenerSlot {
+    /// Takes a slot, unless `max` are taken.
+    fn take(open: &Arc<AtomicUsize>, max: usize) -> Option<Arc<Self>> {
+        open.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < max).then_some(n + 1)
+        })
+        .ok()
+        .map(|_| Arc::new(Self(open.clone())))
+    }
+}
+
+impl Drop for ListenerSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 async fn accept_loop(inner: std::sync::Weak<Inner>, pair: Pair, listener: Box<dyn Listener>) {
+    let open = Arc::new(AtomicUsize::new(0));
     loop {
         let accepting = match listener.accept().await {
             Ok(a) => a,
@@ -136,6 +180,14 @@ async fn accept_loop(inner: std::sync::Weak<Inner>, pair: Pair, listener: Box<dy
         };
         let timeout = strong.negotiator.limits().handshake_timeout;
         let bind_timeout = strong.negotiator.limits().bind_timeout;
+        let max = strong.negotiator.limits().max_connections_per_listener;
+        let Some(slot) = ListenerSlot::take(&open, max) else {
+            // Dropping the unfinished handshake closes the connection.
+            strong.stats.limits.hit(Limit::ConnectionsPerListener);
+            tracing::debug!("{}: {max} connections open, refused one", pair.proto);
+            drop(accepting);
+            continue;
+        };
         drop(strong);
         let inner = inner.clone();
         let pair = pair.clone();
@@ -144,6 +196,9 @@ async fn accept_loop(inner: std::sync::Weak<Inner>, pair: Pair, listener: Box<dy
                 Ok(Ok(conn)) => conn,
                 Ok(Err(e)) => return tracing::debug!("incoming connection on {}: {e}", pair.proto),
                 Err(_) => {
+                    if let Some(inner) = inner.upgrade() {
+                        inner.stats.limits.hit(Limit::HandshakeTimeout);
+                    }
                     return tracing::debug!(
                         "incoming connection on {}: handshake timed out",
                         pair.proto
@@ -152,13 +207,18 @@ async fn accept_loop(inner: std::sync::Weak<Inner>, pair: Pair, listener: Box<dy
             };
             let Some(inner) = inner.upgrade() else { return };
             inner.stats.accepted.fetch_add(1, Ordering::Relaxed);
-            let shared = inner.adopt(conn, &pair, None);
+            let shared = inner.adopt(conn, &pair, None, Some(slot));
             inner.bind_on_accept(&shared);
             drop(inner);
-            // A connection no session claims is closed after the bind timeout.
+            // A connection no session claims is closed after the bind timeout. Only a weak
+            // reference waits, so a connection that ends sooner is freed sooner.
+            let weak = Arc::downgrade(&shared);
+            drop(shared);
             tokio::time::sleep(bind_timeout).await;
-            if !shared.ever_bound.load(Ordering::Acquire) {
-                shared.close();
+            if let Some(shared) = weak.upgrade() {
+                if !shared.ever_bound.load(Ordering::Acquire) {
+                    shared.close();
+                }
             }
         });
     }

@@ -3,9 +3,12 @@
 //! negotiated, sharing connections between sessions to the same peer.
 
 mod bind;
+mod close;
 mod connect;
 mod establish;
 mod listen;
+
+pub use close::CLOSE_TIMEOUT;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,6 +21,7 @@ pub(crate) use establish::Binding;
 
 use crate::error::{Error, NegotiationError};
 use crate::hub::Shared;
+use crate::limits::{LimitCounters, LimitHits};
 use crate::negotiate::comedia::{Comedia, Role, answer_role, offer_may_listen};
 use crate::negotiate::{
     Answer, AnswerOptions, LocalAddress, MediaOptions, Negotiator, PendingOffer, Selection,
@@ -40,6 +44,8 @@ pub struct EndpointStats {
     pub connections_initiated: u64,
     /// Connections accepted so far.
     pub connections_accepted: u64,
+    /// How many times each limit was hit ([`crate::limits::Limit`]).
+    pub limit_hits: LimitHits,
 }
 
 #[derive(Default)]
@@ -48,6 +54,7 @@ pub(crate) struct Counters {
     pub(crate) discarded_bytes: AtomicU64,
     pub(crate) initiated: AtomicU64,
     pub(crate) accepted: AtomicU64,
+    pub(crate) limits: LimitCounters,
 }
 
 pub(crate) struct Inner {
@@ -58,8 +65,9 @@ pub(crate) struct Inner {
     pub(crate) connections: Mutex<Vec<Arc<Shared>>>,
     pub(crate) pending: Mutex<Vec<PendingBind>>,
     pub(crate) stats: Counters,
-    /// Serialises connects so concurrent sessions to one peer share one connection.
-    connecting: tokio::sync::Mutex<()>,
+    /// One lock per connect target, held while connecting, so concurrent sessions to one
+    /// peer share one connection and a slow peer delays no other.
+    connecting: connect::TargetLocks,
 }
 
 /// One side of message sessions: negotiates, listens, connects, and shares connections.
@@ -111,7 +119,7 @@ impl Endpoint {
                 connections: Mutex::new(Vec::new()),
                 pending: Mutex::new(Vec::new()),
                 stats: Counters::default(),
-                connecting: tokio::sync::Mutex::new(()),
+                connecting: connect::TargetLocks::default(),
             }),
         }
     }
@@ -198,6 +206,7 @@ impl Endpoint {
                 .len(),
             connections_initiated: s.initiated.load(Ordering::Relaxed),
             connections_accepted: s.accepted.load(Ordering::Relaxed),
+            limit_hits: s.limits.snapshot(),
         }
     }
 }

@@ -7,11 +7,12 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use super::writer::WriteCmd;
 use crate::endpoint::Inner;
 use crate::error::SessionError;
-use crate::limits::EARLY_FRAMES_MAX;
+use crate::limits::{EARLY_FRAMES_MAX, Limit};
 use crate::mechanism::SessionKey;
 use crate::message::Message;
 use crate::transport::PeerIdentity;
@@ -55,6 +56,13 @@ pub(crate) struct Shared {
     /// Frames for sessions not known yet, kept for [`crate::Limits::early_frame_grace`].
     pub(crate) early: Mutex<VecDeque<(Instant, SessionKey, Message)>>,
     pub(crate) endpoint: Weak<Inner>,
+    /// Fired to close the connection: the writer writes what is queued, then shuts down.
+    pub(crate) closing: CancellationToken,
+    /// Fired when the connection fails: the writer stops at once and reports what it did not
+    /// write.
+    pub(crate) abort: CancellationToken,
+    /// Fired once the writer has stopped and reported every message it did not write.
+    pub(crate) writer_done: CancellationToken,
 }
 
 impl Shared {
@@ -164,7 +172,7 @@ impl Shared {
         if self.closed.swap(true, Ordering::AcqRel) {
             return;
         }
-        let _ = self.writer.try_send(WriteCmd::Close);
+        self.closing.cancel();
         if let Some(ep) = self.endpoint.upgrade() {
             ep.forget(self);
         }
@@ -179,9 +187,27 @@ impl Shared {
         }
     }
 
-    /// Ends every session's stream: with `error`, or cleanly when `None`.
+    /// Counts a limit hit in the endpoint's counters.
+    pub(crate) fn count_limit(&self, limit: Limit) {
+        if let Some(ep) = self.endpoint.upgrade() {
+            ep.stats.limits.hit(limit);
+        }
+    }
+
+    /// The connection cannot go on: closes it (the writer stops without writing more) and ends
+    /// every session's stream with `error`.
+    pub(crate) fn fail(self: &Arc<Self>, error: SessionError) {
+        self.close();
+        self.end_all(Some(error));
+    }
+
+    /// Ends every session's stream: with `error` (the writer stops too), or cleanly when
+    /// `None`.
     pub(crate) fn end_all(self: &Arc<Self>, error: Option<SessionError>) {
         self.closed.store(true, Ordering::Release);
+        if error.is_some() {
+            self.abort.cancel();
+        }
         let left = std::mem::take(&mut *self.early.lock().expect("early lock")).len();
         self.count_unknown(left as u64);
         let routes: Vec<_> = self

@@ -1,23 +1,21 @@
-//! The hub for multi-stream connections ([`crate::substreams`]): one outbound lane (queue and
-//! sub-stream) per session, chunks of different lanes interleaved; one frame decoder per
-//! inbound sub-stream.
+//! The writer of multi-stream connections ([`crate::substreams`]): one outbound lane (queue
+//! and sub-stream) per session, chunks of different lanes interleaved. Like
+//! [`super::write_loop`] it knows, per message, whether its frame was completely handed to the
+//! transport, and reports every one that was not as
+//! [`DeliveryStatus::NotSent`](crate::DeliveryStatus::NotSent) when it stops.
 
-use std::collections::HashMap;
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
 use std::io;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use tokio::sync::mpsc;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use super::connection::Shared;
-use super::reader::route;
-use super::writer::WriteCmd;
-use crate::error::SessionError;
-use crate::mechanism::FrameDecoder;
-use crate::substreams::{SubStreamRead, SubStreamWrite};
+use super::writer::{Tracked, WriteCmd, abandon_queue};
+use crate::substreams::SubStreamWrite;
 
 /// How sessions of a multi-stream connection get their own lane.
 pub(crate) struct Lanes {
@@ -55,103 +53,94 @@ impl Shared {
     }
 }
 
-/// Reads chunks of every inbound sub-stream, decodes each sub-stream with its own decoder and
-/// routes frames by session key. Ends every session when the connection ends.
-pub(crate) async fn read_substreams(
-    shared: Arc<Shared>,
-    mut io: Box<dyn SubStreamRead>,
-    new_decoder: impl Fn() -> Box<dyn FrameDecoder>,
-) {
-    let mut inbound: HashMap<u16, (Box<dyn FrameDecoder>, BytesMut, u64)> = HashMap::new();
-    loop {
-        let (id, chunk) = match poll_fn(|cx| io.poll_read(cx)).await {
-            Ok(Some(item)) => item,
-            Ok(None) => {
-                let buffered: usize = inbound.values().map(|(_, b, _)| b.len()).sum();
-                let error = (buffered > 0).then_some(SessionError::Truncated { buffered });
-                return shared.end_all(error);
-            }
-            Err(e) => return shared.end_all(Some(SessionError::Connection(e.to_string()))),
-        };
-        let (decoder, buf, discarded) = inbound
-            .entry(id)
-            .or_insert_with(|| (new_decoder(), BytesMut::new(), 0));
-        // Reserve what the frame being decoded still needs, so a large frame is not copied
-        // while its buffer doubles.
-        buf.reserve(decoder.reserve_hint().max(chunk.len()));
-        buf.extend_from_slice(&chunk);
-        loop {
-            match decoder.decode(buf) {
-                Ok(Some(frame)) => route(&shared, frame).await,
-                Ok(None) => break,
-                Err(e) => {
-                    tracing::debug!(peer = %shared.peer, stream = id, "framing error: {e}");
-                    shared.close();
-                    return shared.end_all(Some(SessionError::BadFrame(e.0)));
-                }
-            }
-        }
-        let now = decoder.discarded_bytes();
-        if now != *discarded {
-            let n = now - *discarded;
-            *discarded = now;
-            shared.discarded_bytes.fetch_add(n, Ordering::Relaxed);
-            if let Some(ep) = shared.endpoint.upgrade() {
-                ep.stats.discarded_bytes.fetch_add(n, Ordering::Relaxed);
-            }
-        }
-    }
-}
-
 /// One session's outbound queue and the sub-stream it writes.
 struct Lane {
     rx: mpsc::Receiver<WriteCmd>,
     stream: u16,
     /// The rest of the frame being sent.
     current: Bytes,
+    /// The message `current` carries, confirmed written once all of `current` is sent.
+    tracked: Option<Tracked>,
     /// The queue is closed and drained.
     done: bool,
+}
+
+impl Lane {
+    fn new(rx: mpsc::Receiver<WriteCmd>, stream: u16) -> Self {
+        Self {
+            rx,
+            stream,
+            current: Bytes::new(),
+            tracked: None,
+            done: false,
+        }
+    }
+
+    /// The writer stopped: reports the frame in progress and every queued one as not sent.
+    fn abandon(&mut self) {
+        if let Some((ledger, id)) = self.tracked.take() {
+            ledger.not_sent(id);
+        }
+        abandon_queue(&mut self.rx);
+    }
 }
 
 /// The writer of a multi-stream connection.
 struct LaneWriter {
     io: Box<dyn SubStreamWrite>,
-    /// The connection's own queue (`Close`, and frames not sent by a session) on sub-stream 0.
+    /// The connection's own queue (frames not sent by a session) on sub-stream 0.
     main: Lane,
     register: mpsc::UnboundedReceiver<mpsc::Receiver<WriteCmd>>,
     registry_open: bool,
     lanes: Vec<Lane>,
     /// Round-robin position.
     next: usize,
-    closing: bool,
+    /// Fires when the connection is to be closed once everything queued is sent.
+    closing: Pin<Box<WaitForCancellationFutureOwned>>,
+    closing_seen: bool,
     /// Lanes created so far, for picking sub-streams.
     created: u64,
 }
 
-/// Runs until `Close` arrives (or every queue is closed) and everything queued is sent; then
-/// closes the connection gracefully. Returns the first error.
+/// Runs until every queue is closed, or `closing` fires and every queue is empty, then closes
+/// the connection gracefully; or until a write fails, or `abort` fires (the connection is
+/// dropped, which aborts it). Returns the write error, if any. Before returning it reports
+/// every tracked frame not completely written (including those still queued) as not sent.
 pub(crate) async fn write_substreams(
     io: Box<dyn SubStreamWrite>,
     main: mpsc::Receiver<WriteCmd>,
     register: mpsc::UnboundedReceiver<mpsc::Receiver<WriteCmd>>,
+    closing: CancellationToken,
+    abort: CancellationToken,
 ) -> io::Result<()> {
     let mut w = LaneWriter {
         io,
-        main: Lane {
-            rx: main,
-            stream: 0,
-            current: Bytes::new(),
-            done: false,
-        },
+        main: Lane::new(main, 0),
         register,
         registry_open: true,
         lanes: Vec::new(),
         next: 0,
-        closing: false,
+        closing: Box::pin(closing.cancelled_owned()),
+        closing_seen: false,
         created: 0,
     };
-    poll_fn(|cx| w.poll_run(cx)).await?;
-    poll_fn(|cx| w.io.poll_close(cx)).await
+    let result = tokio::select! {
+        biased;
+        () = abort.cancelled() => Ok(()),
+        r = async {
+            poll_fn(|cx| w.poll_run(cx)).await?;
+            poll_fn(|cx| w.io.poll_close(cx)).await
+        } => r,
+    };
+    w.main.abandon();
+    for lane in &mut w.lanes {
+        lane.abandon();
+    }
+    w.register.close();
+    while let Ok(rx) = w.register.try_recv() {
+        Lane::new(rx, 0).abandon();
+    }
+    result
 }
 
 impl LaneWriter {
@@ -171,23 +160,20 @@ impl LaneWriter {
 
     fn poll_run(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
+            if !self.closing_seen && self.closing.as_mut().poll(cx).is_ready() {
+                self.closing_seen = true;
+            }
             while self.registry_open {
                 match self.register.poll_recv(cx) {
                     Poll::Ready(Some(rx)) => {
                         let stream = self.pick_stream();
-                        self.lanes.push(Lane {
-                            rx,
-                            stream,
-                            current: Bytes::new(),
-                            done: false,
-                        });
+                        self.lanes.push(Lane::new(rx, stream));
                     }
                     Poll::Ready(None) => self.registry_open = false,
                     Poll::Pending => break,
                 }
             }
             let mut progress = false;
-            // The connection's own queue first: it carries `Close`.
             match self.step(None, cx)? {
                 Step::Progress => progress = true,
                 Step::Blocked => return Poll::Pending,
@@ -209,17 +195,17 @@ impl LaneWriter {
                 self.next = (self.next + 1) % n;
             }
             self.lanes.retain(|l| !l.done || !l.current.is_empty());
+            if progress {
+                continue;
+            }
+            // A whole round found nothing to send: every queue is empty (or closed).
             let idle =
                 self.lanes.iter().all(|l| l.current.is_empty()) && self.main.current.is_empty();
-            if idle
-                && (self.closing
-                    || (self.main.done && !self.registry_open && self.lanes.is_empty()))
-            {
+            let all_closed = self.main.done && !self.registry_open && self.lanes.is_empty();
+            if idle && (self.closing_seen || all_closed) {
                 return Poll::Ready(Ok(()));
             }
-            if !progress {
-                return Poll::Pending;
-            }
+            return Poll::Pending;
         }
     }
 
@@ -252,14 +238,13 @@ impl LaneWriter {
                 Some(i) => &mut self.lanes[i],
             };
             match lane.rx.poll_recv(cx) {
-                Poll::Ready(Some(WriteCmd::Frame(b))) => lane.current = b,
+                Poll::Ready(Some(WriteCmd::Frame(b, tracked))) => {
+                    lane.current = b;
+                    lane.tracked = tracked;
+                }
                 Poll::Ready(Some(WriteCmd::Flush(ack))) => {
                     // Everything this lane queued before has been handed to the transport.
                     let _ = ack.send(true);
-                    return Ok(Step::Progress);
-                }
-                Poll::Ready(Some(WriteCmd::Close)) => {
-                    self.closing = true;
                     return Ok(Step::Progress);
                 }
                 Poll::Ready(None) => {
@@ -269,6 +254,7 @@ impl LaneWriter {
                 Poll::Pending => return Ok(Step::Idle),
             }
             if lane.current.is_empty() {
+                lane.confirm();
                 return Ok(Step::Progress);
             }
         }
@@ -285,7 +271,19 @@ impl LaneWriter {
         let take = lane.current.len().min(max);
         let chunk = lane.current.split_to(take);
         self.io.send(lane.stream, chunk)?;
+        if lane.current.is_empty() {
+            lane.confirm();
+        }
         Ok(Step::Progress)
+    }
+}
+
+impl Lane {
+    /// The frame in progress is completely handed to the transport.
+    fn confirm(&mut self) {
+        if let Some((ledger, id)) = self.tracked.take() {
+            ledger.written(id);
+        }
     }
 }
 
@@ -293,4 +291,141 @@ enum Step {
     Progress,
     Idle,
     Blocked,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tokio::sync::oneshot;
+
+    use super::*;
+    use crate::hub::ledger::SendLedger;
+    use crate::message::{DeliveryEvent, DeliveryStatus, MessageId};
+
+    /// What a [`Budget`] took: (sub-stream, chunk length) in order.
+    type ChunkLog = Arc<Mutex<Vec<(u16, usize)>>>;
+
+    /// Takes `budget` chunks of at most `chunk` bytes, then fails; logs what it took.
+    struct Budget {
+        budget: usize,
+        chunk: usize,
+        log: ChunkLog,
+        closed: Arc<Mutex<bool>>,
+    }
+
+    impl SubStreamWrite for Budget {
+        fn streams(&self) -> u16 {
+            4
+        }
+        fn max_chunk(&self) -> usize {
+            self.chunk
+        }
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            if self.budget == 0 {
+                return Poll::Ready(Err(io::ErrorKind::ConnectionAborted.into()));
+            }
+            Poll::Ready(Ok(()))
+        }
+        fn send(&mut self, stream: u16, chunk: Bytes) -> io::Result<()> {
+            self.budget -= 1;
+            self.log.lock().unwrap().push((stream, chunk.len()));
+            Ok(())
+        }
+        fn poll_close(&mut self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            *self.closed.lock().unwrap() = true;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn budget(budget: usize) -> (Box<Budget>, ChunkLog, Arc<Mutex<bool>>) {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let closed = Arc::new(Mutex::new(false));
+        let io = Budget {
+            budget,
+            chunk: 10,
+            log: log.clone(),
+            closed: closed.clone(),
+        };
+        (Box::new(io), log, closed)
+    }
+
+    /// A lane registered with `lanes`, holding frames of `lens` bytes tracked as ids 1, 2, ...
+    async fn lane(
+        lanes: &Lanes,
+        ledger: &Arc<SendLedger>,
+        lens: &[usize],
+    ) -> mpsc::Sender<WriteCmd> {
+        let (tx, rx) = mpsc::channel(16);
+        lanes.register.send(rx).unwrap();
+        for (i, len) in lens.iter().enumerate() {
+            let tracked = Some((ledger.clone(), MessageId(i as u64 + 1)));
+            let frame = Bytes::from(vec![b'x'; *len]);
+            tx.send(WriteCmd::Frame(frame, tracked)).await.unwrap();
+        }
+        tx
+    }
+
+    #[tokio::test]
+    async fn frames_cut_by_a_failed_connection_are_reported_not_sent() {
+        let (events_tx, mut events) = mpsc::channel(16);
+        let ledger = Arc::new(SendLedger::new(events_tx));
+        let (lanes, register) = Lanes::new(16);
+        // 5 + 30 + 5 bytes in chunks of 10: the budget of 3 chunks ends inside message 2.
+        let tx = lane(&lanes, &ledger, &[5, 30, 5]).await;
+        let (ack_tx, ack) = oneshot::channel();
+        tx.send(WriteCmd::Flush(ack_tx)).await.unwrap();
+        let (io, _, closed) = budget(3);
+        let (_main_tx, main) = mpsc::channel(1);
+        let (closing, abort) = (CancellationToken::new(), CancellationToken::new());
+        let result = write_substreams(io, main, register, closing, abort).await;
+        assert!(result.is_err());
+        assert!(
+            !*closed.lock().unwrap(),
+            "a failed connection is not closed gracefully"
+        );
+        assert_eq!(ack.await, Ok(false));
+        assert_eq!(ledger.last_written(), Some(MessageId(1)));
+        let not_sent = |id| DeliveryEvent {
+            id: MessageId(id),
+            status: DeliveryStatus::NotSent,
+        };
+        assert_eq!(events.recv().await, Some(not_sent(2)));
+        assert_eq!(events.recv().await, Some(not_sent(3)));
+        assert!(events.try_recv().is_err());
+        assert!(
+            tx.send(WriteCmd::Flush(oneshot::channel().0))
+                .await
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn closing_sends_every_queued_frame_of_every_lane_first() {
+        let (events_tx, mut events) = mpsc::channel(16);
+        let ledger = Arc::new(SendLedger::new(events_tx));
+        let (lanes, register) = Lanes::new(16);
+        let _a = lane(&lanes, &ledger, &[25, 5]).await;
+        let _b = lane(&lanes, &ledger, &[12]).await;
+        let (io, log, closed) = budget(usize::MAX);
+        let (_main_tx, main) = mpsc::channel(1);
+        let (closing, abort) = (CancellationToken::new(), CancellationToken::new());
+        closing.cancel();
+        write_substreams(io, main, register, closing, abort)
+            .await
+            .unwrap();
+        assert!(*closed.lock().unwrap());
+        let log = log.lock().unwrap().clone();
+        let on = |s: u16| {
+            log.iter()
+                .filter(|(st, _)| *st == s)
+                .map(|(_, n)| n)
+                .sum::<usize>()
+        };
+        // Each lane has its own sub-stream; chunks of the two lanes interleave.
+        assert_eq!((on(1), on(2)), (30, 12), "{log:?}");
+        assert_eq!(log[..2], [(1, 10), (2, 10)], "{log:?}");
+        assert!(events.try_recv().is_err(), "nothing reported not sent");
+        assert_eq!(ledger.last_written(), Some(MessageId(2)));
+    }
 }

@@ -2,56 +2,81 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::connection::Shared;
 use crate::error::SessionError;
-use crate::mechanism::{Frame, FrameDecoder};
+use crate::limits::Limit;
+use crate::mechanism::{Frame, FrameDecoder, FrameError};
 
 /// Initial and minimum free space of the read buffer.
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
 
-/// Runs until the peer closes, an error, or a framing error; then ends every session.
+/// Bounds the reader applies itself (the decoder applies the size bounds).
+pub(crate) struct ReadLimits {
+    /// [`crate::Limits::frame_timeout`].
+    pub(crate) frame_timeout: Duration,
+    /// [`crate::Limits::max_unknown_session_frames`].
+    pub(crate) max_unknown_session_frames: u64,
+}
+
+/// Runs until the peer closes, an error, a framing error or a limit; then ends every session.
 pub(crate) async fn read_loop<R: AsyncRead + Unpin>(
     shared: Arc<Shared>,
     mut io: R,
     mut decoder: Box<dyn FrameDecoder>,
+    limits: ReadLimits,
 ) {
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     let mut discarded = 0;
+    // When the frame being received began arriving.
+    let mut started: Option<Instant> = None;
     loop {
         loop {
             match decoder.decode(&mut buf) {
-                Ok(Some(frame)) => route(&shared, frame).await,
-                Ok(None) => break,
-                Err(e) => {
-                    tracing::debug!(peer = %shared.peer, "framing error: {e}");
-                    shared.close();
-                    shared.end_all(Some(SessionError::BadFrame(e.0)));
-                    return;
+                Ok(Some(frame)) => {
+                    started = None;
+                    if let Err(e) = deliver(&shared, frame, &limits).await {
+                        return shared.fail(e);
+                    }
                 }
+                Ok(None) => break,
+                Err(e) => return shared.fail(framing_error(&shared, decoder.as_ref(), e)),
             }
         }
-        let now = decoder.discarded_bytes();
-        if now != discarded {
-            shared
-                .discarded_bytes
-                .fetch_add(now - discarded, Ordering::Relaxed);
-            if let Some(ep) = shared.endpoint.upgrade() {
-                ep.stats
-                    .discarded_bytes
-                    .fetch_add(now - discarded, Ordering::Relaxed);
-            }
-            discarded = now;
+        count_discarded(&shared, decoder.as_ref(), &mut discarded);
+        if buf.is_empty() && !decoder.is_mid_frame() {
+            started = None;
+        } else {
+            started.get_or_insert_with(Instant::now);
         }
         buf.reserve(decoder.reserve_hint().max(READ_CHUNK));
-        match io.read_buf(&mut buf).await {
+        let read = io.read_buf(&mut buf);
+        let result = match started {
+            None => read.await,
+            Some(at) => {
+                let deadline = at + limits.frame_timeout;
+                match tokio::time::timeout_at(deadline.into(), read).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        tracing::debug!(peer = %shared.peer, "peer stalled mid-frame");
+                        shared.count_limit(Limit::FrameTimeout);
+                        return shared.fail(SessionError::FrameTimeout(limits.frame_timeout));
+                    }
+                }
+            }
+        };
+        match result {
             Ok(0) => {
-                let error = (!buf.is_empty()).then(|| SessionError::Truncated {
-                    buffered: buf.len(),
-                });
+                let error =
+                    (!buf.is_empty() || decoder.is_mid_frame()).then(|| SessionError::Truncated {
+                        buffered: buf.len(),
+                    });
+                // The peer is done: write what is queued, then close our side too.
+                shared.close();
                 shared.end_all(error);
                 return;
             }
@@ -64,7 +89,56 @@ pub(crate) async fn read_loop<R: AsyncRead + Unpin>(
     }
 }
 
-pub(super) async fn route(shared: &Arc<Shared>, frame: Frame) {
+/// Routes `frame`, then applies [`ReadLimits::max_unknown_session_frames`]: the error to fail
+/// the connection with when the peer has sent too many frames for unknown sessions.
+pub(super) async fn deliver(
+    shared: &Arc<Shared>,
+    frame: Frame,
+    limits: &ReadLimits,
+) -> Result<(), SessionError> {
+    route(shared, frame).await;
+    let max = limits.max_unknown_session_frames;
+    if shared.unknown_frames.load(Ordering::Relaxed) > max {
+        tracing::debug!(peer = %shared.peer, "too many frames for unknown sessions");
+        let limit = Limit::UnknownSessionFrames;
+        shared.count_limit(limit);
+        return Err(SessionError::LimitExceeded { limit, max });
+    }
+    Ok(())
+}
+
+/// The error a decoder's failure ends the connection with: the limit it hit (counted), or
+/// the framing error.
+pub(super) fn framing_error(
+    shared: &Shared,
+    decoder: &dyn FrameDecoder,
+    e: FrameError,
+) -> SessionError {
+    tracing::debug!(peer = %shared.peer, "framing error: {e}");
+    match decoder.exceeded() {
+        Some((limit, max)) => {
+            shared.count_limit(limit);
+            SessionError::LimitExceeded { limit, max }
+        }
+        None => SessionError::BadFrame(e.0),
+    }
+}
+
+/// Adds the bytes `decoder` discarded since `seen` to the connection's and the endpoint's
+/// counters.
+pub(super) fn count_discarded(shared: &Shared, decoder: &dyn FrameDecoder, seen: &mut u64) {
+    let now = decoder.discarded_bytes();
+    if now != *seen {
+        let n = now - *seen;
+        *seen = now;
+        shared.discarded_bytes.fetch_add(n, Ordering::Relaxed);
+        if let Some(ep) = shared.endpoint.upgrade() {
+            ep.stats.discarded_bytes.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+}
+
+async fn route(shared: &Arc<Shared>, frame: Frame) {
     let known = shared
         .routes
         .lock()

@@ -1,13 +1,13 @@
 //! Answering an offer, and completing our offer with the peer's answer.
 
-use imsession_sdp::{Line, MediaDescription, SessionDescription};
+use imsession_sdp::{Attribute, Line, MediaDescription, SessionDescription};
 
 use super::comedia::{Comedia, IllegalPart, Role, answer_role, complete_role};
 use super::offer::{new_description, ranges};
 use super::options::{AnswerOptions, LocalAddress};
 use super::{ACTIVE_PORT, Answer, Negotiator, Pair, PendingOffer, Rejection, Selection};
 use crate::error::NegotiationError;
-use crate::mechanism::SessionEnd;
+use crate::session_end::SessionEnd;
 use crate::transport::Target;
 
 /// Media type of every message session m-line (im-sessions-00 §4.1).
@@ -116,7 +116,7 @@ impl Negotiator {
             Target {
                 host,
                 port: offered.port,
-                media: offered.clone(),
+                media: target_media(offer, offered),
             },
         )
         .map_err(|e| reason_of(&e))?;
@@ -187,7 +187,7 @@ impl Negotiator {
             let target = Target {
                 host,
                 port: theirs.port,
-                media: theirs.clone(),
+                media: target_media(answer, theirs),
             };
             out.push(selection(
                 pair,
@@ -249,6 +249,21 @@ fn remote_host(sdp: &SessionDescription, media: &MediaDescription) -> Option<Str
         .connection()
         .or_else(|| sdp.connection())
         .map(|c| c.host().to_owned())
+}
+
+/// The peer's media section as a transport reads it: with the session-level `a=fingerprint`
+/// lines appended when the section has none of its own (RFC 8122 §5: a media-level
+/// fingerprint overrides the session-level ones).
+fn target_media(sdp: &SessionDescription, media: &MediaDescription) -> MediaDescription {
+    let mut media = media.clone();
+    if media.fingerprints().next().is_none() {
+        for a in sdp.attributes() {
+            if matches!(a, Attribute::Fingerprint(_)) {
+                media.push_attribute(a.clone());
+            }
+        }
+    }
+    media
 }
 
 fn with_index(e: NegotiationError, index: usize) -> NegotiationError {

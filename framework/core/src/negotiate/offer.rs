@@ -2,12 +2,13 @@
 
 use imsession_sdp::{Connection, MediaDescription, Origin, SessionDescription};
 
+use super::comedia::{Dialect, SetupPreference};
 use super::comedia::{offer_attributes, offer_may_listen};
 use super::options::{LocalAddress, MediaOptions};
 use super::{ACTIVE_PORT, Negotiator, PendingOffer};
 use crate::accept::MediaRange;
 use crate::error::NegotiationError;
-use crate::mechanism::SessionEnd;
+use crate::session_end::SessionEnd;
 
 impl Negotiator {
     /// Builds an offer with one m-line per entry of `media`, advertising `local`.
@@ -18,7 +19,8 @@ impl Negotiator {
     /// # Errors
     /// [`NegotiationError::UnsupportedProto`] for a proto no registered pair serves,
     /// [`NegotiationError::BadMedia`] when a listening port is needed but `local` has none,
-    /// [`NegotiationError::NothingToOffer`] for an empty list.
+    /// [`NegotiationError::NothingToOffer`] for an empty list,
+    /// [`NegotiationError::HoldConnNeedsSetup`] for holdconn in the `a=direction` dialect.
     pub fn offer(
         &self,
         media: &[MediaOptions],
@@ -33,6 +35,9 @@ impl Negotiator {
             let pair = self
                 .pair_for(opts.proto.as_str())
                 .ok_or_else(|| NegotiationError::UnsupportedProto(opts.proto.to_string()))?;
+            if opts.dialect == Dialect::Direction && opts.setup == SetupPreference::HoldConn {
+                return Err(NegotiationError::HoldConnNeedsSetup { index });
+            }
             let port = if offer_may_listen(opts.setup) {
                 local
                     .port_for(pair.transport.name())

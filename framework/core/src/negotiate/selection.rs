@@ -5,8 +5,9 @@ use std::sync::Arc;
 use imsession_sdp::{ConnectionMode, SessionDescription};
 
 use super::comedia::Role;
-use crate::mechanism::{SessionEnd, SessionMechanism};
+use crate::mechanism::SessionMechanism;
 use crate::proto::ProtoToken;
+use crate::session_end::SessionEnd;
 use crate::transport::{Target, Transport};
 
 /// One negotiated m-line: which plug-ins serve it, who connects, and both ends' parameters.

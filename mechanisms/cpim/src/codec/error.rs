@@ -155,7 +155,9 @@ pub enum FrameError {
     /// More than [`CodecLimits::max_garbage`](super::CodecLimits::max_garbage) bytes preceded an envelope.
     #[error("{discarded} bytes of garbage exceed limit of {limit}")]
     GarbageOverLimit {
-        /// Bytes discarded in a row.
+        /// Bytes discarded in a row when the limit was crossed: a garbage line is dropped as
+        /// far as it has arrived, so this depends on how the bytes were split, the error does
+        /// not.
         discarded: usize,
         /// The configured limit.
         limit: usize,

@@ -1,0 +1,31 @@
+//! The shared mechanism suite (imsession-conformance) for cpim, over every built-in transport.
+//! TLS and SCTP join with one `.transport(...)` line each when their crates are registered.
+
+use imsession_conformance::MechanismSuite;
+use imsession_cpim::CpimMechanism;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cpim_passes_the_mechanism_suite() {
+    MechanismSuite::new(CpimMechanism::new)
+        .transport(imsession_tcp::TcpTransport::new)
+        // cpimmsg-sessions §6.3: a receiver confirms when the sender listed this type.
+        .delivery_reports(&[imsession_cpim::codec::DELIVERY_STATUS_TYPE])
+        .run()
+        .await
+        .assert_passed();
+}
+
+#[test]
+fn every_vector_holds() {
+    use imsession_conformance::vectors;
+    let negotiator = imsession::Negotiator::builder()
+        .mechanism(CpimMechanism::new())
+        .transport(imsession_tcp::TcpTransport::new())
+        .build();
+    let sdp = vectors::sdp::check_all(&vectors::dir("sdp"), &negotiator, "tcp", "cpim/tcp");
+    let cpim = vectors::cpim::check_all().unwrap();
+    let framing = vectors::framing::check_all().unwrap();
+    // Counted, so that vectors that stop loading or stop applying fail here.
+    assert_eq!(sdp, Ok(12), "sdp offers run");
+    assert_eq!((cpim, framing), (16, 10), "cpim and framing vectors");
+}
