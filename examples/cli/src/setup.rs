@@ -3,6 +3,7 @@
 use clap::{Args, ValueEnum};
 use imsession::{Dialect, LocalAddress, MediaOptions, Negotiator, ProtoToken, SetupPreference};
 use imsession_cpim::CpimMechanism;
+use imsession_sctp::SctpTransport;
 use imsession_tcp::TcpTransport;
 use imsession_tls::TlsTransport;
 use mime::Mime;
@@ -16,12 +17,13 @@ pub(crate) fn negotiator() -> CliResult<Negotiator> {
     negotiator_with(&TlsArgs::default())
 }
 
-/// The negotiator every command uses: the cpim mechanism over the tcp transport, and over
-/// the tls transport (on tcp) presenting the certificate `tls` names.
+/// The negotiator every command uses: the cpim mechanism over the tcp and sctp transports,
+/// and over the tls transport (on tcp) presenting the certificate `tls` names.
 pub(crate) fn negotiator_with(tls: &TlsArgs) -> CliResult<Negotiator> {
     Ok(Negotiator::builder()
         .mechanism(CpimMechanism::new())
         .transport(TcpTransport::new())
+        .transport(SctpTransport::new())
         .transport(TlsTransport::new(TcpTransport::new(), tls.identity()?))
         .build())
 }

@@ -88,3 +88,16 @@ fn tls_demo_authenticates_by_fingerprint() {
         "each side has its own certificate"
     );
 }
+
+#[test]
+fn sctp_demo_exchanges_ten_each_way() {
+    let out = imsession(&["demo", "--proto", "cpim/sctp", "--size", "100000"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stderr: {stderr}");
+    assert_eq!(
+        last_line(&out),
+        "demo: 10 sent, 10 received each way over cpim/sctp, 0 lost"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("a=sctp-port:5000"), "{stdout}");
+}

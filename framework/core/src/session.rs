@@ -164,7 +164,7 @@ impl Session {
     fn attach(&mut self, conn: Arc<Shared>) {
         self.info.peer = Some(conn.peer.clone());
         self.info.local_addr = Some(conn.local_addr);
-        self.writer = Some(PollSender::new(conn.writer.clone()));
+        self.writer = Some(PollSender::new(conn.session_writer()));
         self.conn = Some(conn);
     }
 

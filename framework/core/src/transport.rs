@@ -54,12 +54,15 @@ impl fmt::Display for PeerIdentity {
 pub enum ConnectionIo {
     /// One ordered byte stream in each direction.
     Stream(Box<dyn ByteStream>),
+    /// Several ordered byte sub-streams (SCTP streams); see [`crate::substreams`].
+    SubStreams(crate::substreams::SubStreams),
 }
 
 impl fmt::Debug for ConnectionIo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Stream(_) => f.write_str("Stream"),
+            Self::SubStreams(s) => s.fmt(f),
         }
     }
 }

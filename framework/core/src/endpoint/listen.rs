@@ -61,6 +61,13 @@ impl Inner {
     ) -> Arc<Shared> {
         let limits = self.negotiator.limits();
         let (tx, rx) = mpsc::channel(limits.write_queue.max(1));
+        let (lanes, register) = match &conn.io {
+            ConnectionIo::SubStreams(_) => {
+                let (lanes, register) = crate::hub::Lanes::new(limits.write_queue);
+                (Some(lanes), Some(register))
+            }
+            _ => (None, None),
+        };
         let shared = Arc::new(Shared {
             transport: pair.transport.name().to_owned(),
             mechanism: pair.mechanism.name().to_owned(),
@@ -68,6 +75,7 @@ impl Inner {
             local_addr: conn.local_addr,
             target,
             writer: tx,
+            lanes,
             routes: Mutex::new(HashMap::new()),
             closed: AtomicBool::new(false),
             ever_bound: AtomicBool::new(false),
@@ -80,30 +88,50 @@ impl Inner {
             abort: CancellationToken::new(),
             writer_done: CancellationToken::new(),
         });
+        let read_limits = ReadLimits {
+            frame_timeout: limits.frame_timeout,
+            max_unknown_session_frames: limits.max_unknown_session_frames,
+        };
+        let reader_slot = slot.clone();
+        let writer_shared = shared.clone();
+        let (closing, abort) = (shared.closing.clone(), shared.abort.clone());
+        // The slot is released once both the reader and the writer have finished.
+        let writer_done = move |result: std::io::Result<()>| {
+            writer_shared.writer_done.cancel();
+            if let Err(e) = result {
+                tracing::debug!(peer = %writer_shared.peer, "write failed: {e}");
+                writer_shared.end_all(Some(crate::SessionError::Connection(e.to_string())));
+            }
+            drop(slot);
+        };
         match conn.io {
             ConnectionIo::Stream(io) => {
                 let (rd, wr) = tokio::io::split(io);
                 let decoder = pair.mechanism.decoder(limits);
-                let read_limits = ReadLimits {
-                    frame_timeout: limits.frame_timeout,
-                    max_unknown_session_frames: limits.max_unknown_session_frames,
-                };
-                let reader_slot = slot.clone();
                 let reader = crate::hub::read_loop(shared.clone(), rd, decoder, read_limits);
                 tokio::spawn(async move {
                     reader.await;
                     drop(reader_slot);
                 });
-                let writer_shared = shared.clone();
-                let (closing, abort) = (shared.closing.clone(), shared.abort.clone());
                 tokio::spawn(async move {
-                    let result = crate::hub::write_loop(wr, rx, closing, abort).await;
-                    writer_shared.writer_done.cancel();
-                    if let Err(e) = result {
-                        tracing::debug!(peer = %writer_shared.peer, "write failed: {e}");
-                        writer_shared.end_all(Some(crate::SessionError::Connection(e.to_string())));
-                    }
-                    drop(slot);
+                    writer_done(crate::hub::write_loop(wr, rx, closing, abort).await);
+                });
+            }
+            ConnectionIo::SubStreams(io) => {
+                let mechanism = pair.mechanism.clone();
+                let decoder_limits = limits.clone();
+                let decoders = move || mechanism.decoder(&decoder_limits);
+                let reader =
+                    crate::hub::read_substreams(shared.clone(), io.reader, decoders, read_limits);
+                tokio::spawn(async move {
+                    reader.await;
+                    drop(reader_slot);
+                });
+                let register = register.expect("lanes made for sub-streams");
+                tokio::spawn(async move {
+                    let writer =
+                        crate::hub::write_substreams(io.writer, rx, register, closing, abort);
+                    writer_done(writer.await);
                 });
             }
         }

@@ -46,6 +46,8 @@ pub(crate) struct Shared {
     /// `(host, port)` we connected to, for connections we initiated.
     pub(crate) target: Option<(String, u16)>,
     pub(crate) writer: mpsc::Sender<WriteCmd>,
+    /// Per-session lanes, on multi-stream connections.
+    pub(crate) lanes: Option<super::lanes::Lanes>,
     pub(crate) routes: Mutex<HashMap<SessionKey, mpsc::Sender<Inbound>>>,
     pub(crate) closed: AtomicBool,
     /// Whether a session has ever been bound (an accepted connection nobody claims is closed

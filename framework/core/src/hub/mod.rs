@@ -2,11 +2,15 @@
 //! session identity to per-session bounded queues.
 
 mod connection;
+mod lanes;
 mod ledger;
 mod reader;
+mod substream_reader;
 mod writer;
 
+pub(crate) use lanes::{Lanes, write_substreams};
 pub(crate) use reader::{ReadLimits, read_loop};
+pub(crate) use substream_reader::read_substreams;
 pub(crate) use writer::write_loop;
 
 pub use connection::ConnectionStats;

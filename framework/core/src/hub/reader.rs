@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use super::connection::Shared;
 use crate::error::SessionError;
 use crate::limits::Limit;
-use crate::mechanism::{Frame, FrameDecoder};
+use crate::mechanism::{Frame, FrameDecoder, FrameError};
 
 /// Initial and minimum free space of the read buffer.
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
@@ -39,41 +39,15 @@ pub(crate) async fn read_loop<R: AsyncRead + Unpin>(
             match decoder.decode(&mut buf) {
                 Ok(Some(frame)) => {
                     started = None;
-                    route(&shared, frame).await;
-                    let max = limits.max_unknown_session_frames;
-                    if shared.unknown_frames.load(Ordering::Relaxed) > max {
-                        tracing::debug!(peer = %shared.peer, "too many frames for unknown sessions");
-                        let limit = Limit::UnknownSessionFrames;
-                        shared.count_limit(limit);
-                        return shared.fail(SessionError::LimitExceeded { limit, max });
+                    if let Err(e) = deliver(&shared, frame, &limits).await {
+                        return shared.fail(e);
                     }
                 }
                 Ok(None) => break,
-                Err(e) => {
-                    tracing::debug!(peer = %shared.peer, "framing error: {e}");
-                    let error = match decoder.exceeded() {
-                        Some((limit, max)) => {
-                            shared.count_limit(limit);
-                            SessionError::LimitExceeded { limit, max }
-                        }
-                        None => SessionError::BadFrame(e.0),
-                    };
-                    return shared.fail(error);
-                }
+                Err(e) => return shared.fail(framing_error(&shared, decoder.as_ref(), e)),
             }
         }
-        let now = decoder.discarded_bytes();
-        if now != discarded {
-            shared
-                .discarded_bytes
-                .fetch_add(now - discarded, Ordering::Relaxed);
-            if let Some(ep) = shared.endpoint.upgrade() {
-                ep.stats
-                    .discarded_bytes
-                    .fetch_add(now - discarded, Ordering::Relaxed);
-            }
-            discarded = now;
-        }
+        count_discarded(&shared, decoder.as_ref(), &mut discarded);
         if buf.is_empty() && !decoder.is_mid_frame() {
             started = None;
         } else {
@@ -111,6 +85,55 @@ pub(crate) async fn read_loop<R: AsyncRead + Unpin>(
                 shared.end_all(Some(SessionError::Connection(e.to_string())));
                 return;
             }
+        }
+    }
+}
+
+/// Routes `frame`, then applies [`ReadLimits::max_unknown_session_frames`]: the error to fail
+/// the connection with when the peer has sent too many frames for unknown sessions.
+pub(super) async fn deliver(
+    shared: &Arc<Shared>,
+    frame: Frame,
+    limits: &ReadLimits,
+) -> Result<(), SessionError> {
+    route(shared, frame).await;
+    let max = limits.max_unknown_session_frames;
+    if shared.unknown_frames.load(Ordering::Relaxed) > max {
+        tracing::debug!(peer = %shared.peer, "too many frames for unknown sessions");
+        let limit = Limit::UnknownSessionFrames;
+        shared.count_limit(limit);
+        return Err(SessionError::LimitExceeded { limit, max });
+    }
+    Ok(())
+}
+
+/// The error a decoder's failure ends the connection with: the limit it hit (counted), or
+/// the framing error.
+pub(super) fn framing_error(
+    shared: &Shared,
+    decoder: &dyn FrameDecoder,
+    e: FrameError,
+) -> SessionError {
+    tracing::debug!(peer = %shared.peer, "framing error: {e}");
+    match decoder.exceeded() {
+        Some((limit, max)) => {
+            shared.count_limit(limit);
+            SessionError::LimitExceeded { limit, max }
+        }
+        None => SessionError::BadFrame(e.0),
+    }
+}
+
+/// Adds the bytes `decoder` discarded since `seen` to the connection's and the endpoint's
+/// counters.
+pub(super) fn count_discarded(shared: &Shared, decoder: &dyn FrameDecoder, seen: &mut u64) {
+    let now = decoder.discarded_bytes();
+    if now != *seen {
+        let n = now - *seen;
+        *seen = now;
+        shared.discarded_bytes.fetch_add(n, Ordering::Relaxed);
+        if let Some(ep) = shared.endpoint.upgrade() {
+            ep.stats.discarded_bytes.fetch_add(n, Ordering::Relaxed);
         }
     }
 }

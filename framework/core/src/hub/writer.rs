@@ -141,6 +141,13 @@ pub(crate) async fn write_loop<W: AsyncWrite + Unpin>(
         let _ = ack.send(clean);
     }
     // Whatever is still queued (also after a clean close) will never be written.
+    abandon_queue(&mut rx);
+    result.map(|_| ())
+}
+
+/// Closes a queue the writer will no longer read: reports every tracked frame in it as not
+/// sent and fails every flush.
+pub(super) fn abandon_queue(rx: &mut mpsc::Receiver<WriteCmd>) {
     rx.close();
     while let Ok(cmd) = rx.try_recv() {
         match cmd {
@@ -153,7 +160,6 @@ pub(crate) async fn write_loop<W: AsyncWrite + Unpin>(
             WriteCmd::Frame(_, None) | WriteCmd::Split(_, _, None) => {}
         }
     }
-    result.map(|_| ())
 }
 
 async fn run<W: AsyncWrite + Unpin>(

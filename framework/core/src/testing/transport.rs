@@ -13,9 +13,13 @@ use crate::transport::{
     Accepting, Connection, ConnectionIo, Listener, PeerIdentity, Target, Transport,
 };
 
-/// Wraps a transport: same name, same SDP and identity checks, but every connection it makes
-/// or accepts is a [`FaultyStream`] with the configured [`Faults`]. Clones share one
-/// [`FaultLog`].
+/// Wraps a transport: same name, same SDP and identity checks, but every byte-stream
+/// connection it makes or accepts is a [`FaultyStream`] with the configured [`Faults`].
+/// Clones share one [`FaultLog`].
+///
+/// Multi-stream connections ([`crate::substreams`], SCTP) are passed through unchanged, with a
+/// warning: their faults belong below the transport (a lossy datagram relay), not in the
+/// byte stream.
 #[derive(Clone)]
 pub struct FaultyTransport {
     inner: Arc<dyn Transport>,
@@ -68,6 +72,10 @@ impl FaultyTransport {
                 self.faults.clone(),
                 self.log.clone(),
             ))),
+            io @ ConnectionIo::SubStreams(_) => {
+                tracing::warn!("faults are not injected into a multi-stream connection");
+                io
+            }
         };
         Connection { io, ..conn }
     }

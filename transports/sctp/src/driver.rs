@@ -1,0 +1,428 @@
+//! The socket driver: one tokio task per UDP socket runs the sans-IO `sctp-proto` endpoint
+//! and its associations. It feeds received datagrams in, sends what they want sent, honours
+//! their timers, and moves messages between the associations and the hub.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use imsession::{Connection, ConnectionIo, PeerIdentity, TransportError};
+use sctp_proto::{
+    AssociationError, AssociationHandle, DatagramEvent, Endpoint, Event, StreamEvent,
+};
+use tokio::net::UdpSocket;
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use crate::assoc::{AssocShared, AssocState, Inbound, substreams};
+use crate::packet::{self, Seen};
+use crate::{INBOUND_QUEUE, MAX_DATAGRAM, STREAMS, Stats};
+
+/// Where a new association goes once its handshake completes.
+pub(crate) enum Waiter {
+    /// A listener's accept queue.
+    Accept(mpsc::Sender<Connection>),
+    /// A `connect` call.
+    Connect(oneshot::Sender<Result<Connection, TransportError>>),
+}
+
+struct Entry {
+    shared: Arc<AssocShared>,
+    /// The hub's receiving end, until the association is handed over.
+    rx: Option<mpsc::Receiver<Inbound>>,
+    /// Who gets the connection when it is established.
+    waiter: Option<Waiter>,
+    /// The association's "drained" event, held until it is closed.
+    drained: Option<sctp_proto::EndpointEvent>,
+}
+
+/// The state of one socket's task.
+pub(crate) struct Driver {
+    socket: Arc<UdpSocket>,
+    local: SocketAddr,
+    endpoint: Endpoint,
+    entries: HashMap<AssociationHandle, Entry>,
+    wake: Arc<Notify>,
+    /// Listener sockets accept INITs; connect sockets drop them.
+    accept: Option<mpsc::Sender<Connection>>,
+    stats: Arc<Stats>,
+    out: Vec<(SocketAddr, Bytes)>,
+}
+
+impl Driver {
+    pub(crate) fn new(
+        socket: UdpSocket,
+        endpoint: Endpoint,
+        accept: Option<mpsc::Sender<Connection>>,
+        stats: Arc<Stats>,
+    ) -> io::Result<Self> {
+        let local = socket.local_addr()?;
+        Ok(Self {
+            socket: Arc::new(socket),
+            local,
+            endpoint,
+            entries: HashMap::new(),
+            wake: Arc::new(Notify::new()),
+            accept,
+            stats,
+            out: Vec::new(),
+        })
+    }
+
+    pub(crate) fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Adds an association we initiated.
+    pub(crate) fn add(
+        &mut self,
+        handle: AssociationHandle,
+        assoc: sctp_proto::Association,
+        waiter: Waiter,
+    ) {
+        let remote = assoc.remote_addr();
+        self.insert(handle, assoc, remote, Some(waiter));
+    }
+
+    fn insert(
+        &mut self,
+        handle: AssociationHandle,
+        assoc: sctp_proto::Association,
+        remote: SocketAddr,
+        waiter: Option<Waiter>,
+    ) {
+        let (tx, rx) = mpsc::channel(INBOUND_QUEUE);
+        let state = AssocState {
+            assoc,
+            remote,
+            inbound: Some(tx),
+            read_blocked: false,
+            readable: Default::default(),
+            written: Default::default(),
+            send_waker: None,
+            error: None,
+            lost: false,
+            shutting_down: false,
+            abort: false,
+            seen: None,
+            streams: STREAMS,
+        };
+        let shared = Arc::new(AssocShared {
+            state: Mutex::new(state),
+            wake: self.wake.clone(),
+        });
+        self.entries.insert(
+            handle,
+            Entry {
+                shared,
+                rx: Some(rx),
+                waiter,
+                drained: None,
+            },
+        );
+    }
+
+    /// Runs until no association is left and (for a listener) the listener is gone.
+    pub(crate) async fn run(mut self) {
+        let mut buf = vec![0u8; MAX_DATAGRAM];
+        loop {
+            self.process().await;
+            let listening = self.accept.as_ref().is_some_and(|a| !a.is_closed());
+            if self.entries.is_empty() && !listening {
+                return;
+            }
+            let deadline = self
+                .entries
+                .values()
+                .filter_map(|e| e.shared.lock().assoc.poll_timeout())
+                .min();
+            let socket = self.socket.clone();
+            tokio::select! {
+                r = socket.recv_from(&mut buf) => match r {
+                    Ok((n, from)) => {
+                        self.datagram(from, Bytes::copy_from_slice(&buf[..n]));
+                        // Take whatever else is already waiting before processing.
+                        while let Ok((n, from)) = socket.try_recv_from(&mut buf) {
+                            self.datagram(from, Bytes::copy_from_slice(&buf[..n]));
+                        }
+                    }
+                    Err(e) => {
+                        // ICMP errors surface here on Linux; they concern one peer only.
+                        tracing::debug!(local = %self.local, "udp receive: {e}");
+                    }
+                },
+                () = sleep_until(deadline) => {
+                    let now = Instant::now();
+                    for e in self.entries.values() {
+                        e.shared.lock().assoc.handle_timeout(now);
+                    }
+                }
+                () = self.wake.notified() => {}
+                () = closed(self.accept.as_ref()), if listening => {
+                    self.endpoint.reject_new_associations();
+                }
+            }
+        }
+    }
+
+    /// Hands one received datagram to `sctp-proto`.
+    fn datagram(&mut self, from: SocketAddr, data: Bytes) {
+        tracing::trace!(local = %self.local, "{} bytes from {from}", data.len());
+        self.stats
+            .datagrams_received
+            .fetch_add(1, Ordering::Relaxed);
+        if data.len() < packet::COMMON_HEADER {
+            return;
+        }
+        let first = packet::first_chunk(&data);
+        if first == Some(packet::INIT) && self.accept.is_none() {
+            // A connect socket takes no new associations.
+            return;
+        }
+        let peer_streams = packet::init_streams(&data);
+        let seen = Seen::of(&data);
+        let (data, removed) = packet::strip_address_params(data);
+        if removed.all > 0 {
+            self.stats
+                .address_params_removed
+                .fetch_add(removed.all as u64, Ordering::Relaxed);
+            self.stats
+                .ipv6_address_params_removed
+                .fetch_add(removed.ipv6 as u64, Ordering::Relaxed);
+        }
+        let now = Instant::now();
+        let Some((handle, event)) = self.endpoint.handle(now, from, None, None, data) else {
+            return;
+        };
+        match event {
+            DatagramEvent::NewAssociation(assoc) => {
+                let accept = self.accept.clone().map(Waiter::Accept);
+                self.insert(handle, assoc, from, accept);
+            }
+            DatagramEvent::AssociationEvent(event) => {
+                if let Some(e) = self.entries.get(&handle) {
+                    e.shared.lock().assoc.handle_event(event);
+                }
+            }
+        }
+        if let Some(e) = self.entries.get(&handle) {
+            let mut st = e.shared.lock();
+            if let Some((_, peer_in)) = peer_streams {
+                st.streams = STREAMS.min(peer_in).max(1);
+            }
+            if seen.is_some() {
+                st.seen = seen;
+            }
+        }
+    }
+
+    /// Runs every association's events, reads and transmits; sends the datagrams.
+    async fn process(&mut self) {
+        let now = Instant::now();
+        let handles: Vec<_> = self.entries.keys().copied().collect();
+        for handle in handles {
+            self.process_one(handle, now);
+        }
+        for (to, datagram) in std::mem::take(&mut self.out) {
+            tracing::trace!(local = %self.local, "{} bytes to {to}", datagram.len());
+            match self.socket.send_to(&datagram, to).await {
+                Ok(_) => {
+                    self.stats.datagrams_sent.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => tracing::debug!(local = %self.local, "udp send to {to}: {e}"),
+            }
+        }
+    }
+
+    fn process_one(&mut self, handle: AssociationHandle, now: Instant) {
+        let Some(entry) = self.entries.get_mut(&handle) else {
+            return;
+        };
+        let shared = entry.shared.clone();
+        let mut st = shared.lock();
+        if st.abort && !st.lost {
+            if let Some(seen) = st.seen {
+                self.out.push((st.remote, seen.abort()));
+                self.stats.aborts_sent.fetch_add(1, Ordering::Relaxed);
+            }
+            let _ = st.assoc.close();
+            st.error = Some("aborted locally".to_owned());
+            st.abort = false;
+        }
+        if matches!(&entry.waiter, Some(Waiter::Connect(tx)) if tx.is_closed()) {
+            // The `connect` call gave up (timed out or was dropped) during the handshake.
+            entry.waiter = None;
+            let _ = st.assoc.close();
+        }
+        while let Some(ev) = st.assoc.poll_endpoint_event() {
+            // The only endpoint event is "drained", which `sctp-proto` 0.10 emits as soon as
+            // a SHUTDOWN starts; handing it on then would make the endpoint forget the
+            // association and drop the peer's SHUTDOWN ACK. It is handed on once closed.
+            entry.drained = Some(ev);
+        }
+        let mut connected = false;
+        while let Some(ev) = st.assoc.poll() {
+            match ev {
+                Event::Connected => connected = true,
+                Event::HandshakeFailed { reason } => lose(&mut st, &reason, false),
+                Event::AssociationLost { reason } => {
+                    let clean = st.shutting_down && reason == AssociationError::AssociationClosed;
+                    lose(&mut st, &reason, clean);
+                }
+                Event::Stream(StreamEvent::Readable { id } | StreamEvent::Opened { id }) => {
+                    st.readable.insert(id);
+                }
+                Event::Stream(_) => {}
+                _ => {}
+            }
+        }
+        if st.assoc.is_closing() {
+            st.shutting_down = true;
+        }
+        while st.assoc.accept_stream().is_some() {}
+        read_messages(&mut st);
+        if st.send_waker.is_some() && (st.lost || st.buffered() < crate::SEND_BUFFER) {
+            if let Some(w) = st.send_waker.take() {
+                w.wake();
+            }
+        }
+        let mut complete_sent = false;
+        while let Some(t) = st.assoc.poll_transmit(now) {
+            if let sctp_proto::Payload::RawEncode(datagrams) = t.payload {
+                for d in datagrams {
+                    complete_sent |= packet::first_chunk(&d) == Some(packet::SHUTDOWN_COMPLETE);
+                    self.out.push((t.remote, d));
+                }
+            }
+        }
+        if complete_sent {
+            // `sctp-proto` 0.10 does not close the association after sending SHUTDOWN
+            // COMPLETE (RFC 4960 §9.2: the sender enters CLOSED); close it here.
+            let _ = st.assoc.close();
+            st.shutting_down = true;
+            while let Some(ev) = st.assoc.poll() {
+                if let Event::AssociationLost { reason } = ev {
+                    lose(&mut st, &reason, true);
+                }
+            }
+        }
+        let finished = st.lost && st.assoc.is_closed();
+        if finished {
+            let ev = entry
+                .drained
+                .take()
+                .unwrap_or_else(sctp_proto::EndpointEvent::drained);
+            let _ = self.endpoint.handle_event(handle, ev);
+        }
+        let streams = st.streams;
+
+        let failed = st.lost.then(|| st.error.clone());
+        drop(st);
+        if connected {
+            if let Some(waiter) = entry.waiter.take() {
+                let rx = entry.rx.take().expect("handed over once");
+                let conn = Connection {
+                    io: ConnectionIo::SubStreams(substreams(shared.clone(), rx, streams)),
+                    peer: PeerIdentity::address(shared.lock().remote),
+                    local_addr: self.local,
+                };
+                match waiter {
+                    Waiter::Accept(tx) => {
+                        if tx.try_send(conn).is_err() {
+                            self.stats.refused.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    Waiter::Connect(tx) => {
+                        let _ = tx.send(Ok(conn));
+                    }
+                }
+            }
+        }
+        if let Some(error) = failed {
+            if let Some(Waiter::Connect(tx)) = entry.waiter.take() {
+                let _ = tx.send(Err(TransportError::io(
+                    format!("sctp association with {}", shared.lock().remote),
+                    io::Error::new(
+                        io::ErrorKind::ConnectionRefused,
+                        error.unwrap_or_else(|| "closed".to_owned()),
+                    ),
+                )));
+            }
+        }
+        if finished {
+            self.entries.remove(&handle);
+        }
+    }
+}
+
+/// Ends the association for the hub: cleanly (the reader sees the end) or with an error.
+fn lose(st: &mut AssocState, reason: &AssociationError, clean: bool) {
+    if st.lost {
+        return;
+    }
+    st.lost = true;
+    if st.error.is_none() && !clean {
+        st.error = Some(reason.to_string());
+    }
+    if let Some(tx) = st.inbound.take() {
+        if !clean {
+            let e = io::Error::new(io::ErrorKind::ConnectionAborted, reason.to_string());
+            // A full queue gets the error after what is queued.
+            tokio::spawn(async move {
+                let _ = tx.send(Err(e)).await;
+            });
+        }
+    }
+    if let Some(w) = st.send_waker.take() {
+        w.wake();
+    }
+}
+
+/// Moves complete messages from `sctp-proto` to the hub while its queue has room.
+fn read_messages(st: &mut AssocState) {
+    let Some(tx) = st.inbound.clone() else {
+        return;
+    };
+    while let Some(&id) = st.readable.first() {
+        loop {
+            let permit = match tx.try_reserve() {
+                Ok(p) => p,
+                Err(mpsc::error::TrySendError::Full(())) => {
+                    st.read_blocked = true;
+                    return;
+                }
+                Err(mpsc::error::TrySendError::Closed(())) => return,
+            };
+            let Ok(mut stream) = st.assoc.stream(id) else {
+                break;
+            };
+            match stream.read_sctp() {
+                Ok(Some(chunks)) => {
+                    let mut buf = BytesMut::zeroed(chunks.len());
+                    let n = chunks.read(&mut buf).unwrap_or(0);
+                    buf.truncate(n);
+                    permit.send(Ok((id, buf.freeze())));
+                }
+                _ => break,
+            }
+        }
+        st.readable.remove(&id);
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn closed(tx: Option<&mpsc::Sender<Connection>>) {
+    match tx {
+        Some(tx) => tx.closed().await,
+        None => std::future::pending().await,
+    }
+}

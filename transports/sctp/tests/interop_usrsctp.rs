@@ -1,0 +1,211 @@
+//! Interoperability with another SCTP stack: usrsctp's `echo_server` from Debian's
+//! `libusrsctp-examples`, over UDP encapsulation.
+//!
+//! The peer binds every address it has, so its INIT ACK lists IPv4 and IPv6 address
+//! parameters, which the transport must cope with. So that nothing it sends can leave the
+//! machine, the test runs itself and the peer inside a network namespace it creates (loopback
+//! only, with extra private addresses); that needs root and `ip`.
+//!
+//! Without the program or the namespace the test is skipped with the reason; under
+//! `IMSESSION_REQUIRE_EXTERNAL=1` a skip fails.
+
+use std::future::poll_fn;
+use std::net::{SocketAddr, UdpSocket};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use bytes::Bytes;
+use imsession::sdp::MediaDescription;
+use imsession::{ConnectionIo, Target, Transport};
+use imsession_sctp::{Rto, SctpTransport, Stats};
+
+const ECHO_SERVER: &str = "/usr/lib/usrsctp/echo_server";
+/// The SCTP port `echo_server` listens on.
+const ECHO_SCTP_PORT: u16 = 7;
+/// Set in the copy of this test that runs inside the namespace.
+const CHILD_ENV: &str = "IMSESSION_SCTP_NETNS_CHILD";
+const TEST_NAME: &str = "usrsctp_echo_server_over_udp";
+
+fn skip(reason: &str) {
+    if std::env::var("IMSESSION_REQUIRE_EXTERNAL").as_deref() == Ok("1") {
+        panic!("usrsctp interop cannot run: {reason}");
+    }
+    eprintln!("skipped: {reason}");
+}
+
+fn ip(args: &[&str]) -> Result<(), String> {
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .map_err(|e| format!("ip: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "ip {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// A network namespace, deleted on drop.
+struct Netns(String);
+
+impl Netns {
+    fn create() -> Result<Self, String> {
+        let name = format!("imsession-sctp-{}", std::process::id());
+        ip(&["netns", "add", &name])?;
+        let ns = Self(name);
+        let n = ns.0.as_str();
+        ip(&["-n", n, "link", "set", "lo", "up"])?;
+        // Extra addresses (private, on the namespace's own loopback) make the peer list
+        // several of each family in its INIT ACK.
+        ip(&["-n", n, "addr", "add", "10.254.0.1/32", "dev", "lo"])?;
+        ip(&["-n", n, "addr", "add", "fd00:254::1/128", "dev", "lo"])?;
+        Ok(ns)
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = ip(&["netns", "delete", &self.0]);
+    }
+}
+
+#[test]
+fn usrsctp_echo_server_over_udp() {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        return tokio::runtime::Runtime::new().unwrap().block_on(exchange());
+    }
+    if !std::path::Path::new(ECHO_SERVER).exists() {
+        return skip(&format!(
+            "{ECHO_SERVER} not installed (apt-get install libusrsctp-examples)"
+        ));
+    }
+    let ns = match Netns::create() {
+        Ok(ns) => ns,
+        Err(e) => {
+            return skip(&format!(
+                "cannot create a network namespace (needs root): {e}"
+            ));
+        }
+    };
+    let exe = std::env::current_exe().unwrap();
+    let status = Command::new("ip")
+        .args(["netns", "exec", &ns.0])
+        .arg(exe)
+        .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, "1")
+        .status()
+        .unwrap();
+    assert!(status.success(), "the test inside the namespace failed");
+}
+
+/// Kills the peer on drop.
+struct Peer(Child);
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn exchange() {
+    let port = free_udp_port();
+    let _peer = Peer(
+        Command::new(ECHO_SERVER)
+            .arg(port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let transport = SctpTransport::new().with_rto(Rto {
+        initial: Duration::from_millis(200),
+        min: Duration::from_millis(100),
+        max: Duration::from_secs(1),
+    });
+    for host in ["127.0.0.1", "::1"] {
+        echo(&transport, SocketAddr::new(host.parse().unwrap(), port)).await;
+    }
+    let stats = transport.stats();
+    eprintln!(
+        "address parameters removed: {} ({} IPv6)",
+        Stats::get(&stats.address_params_removed),
+        Stats::get(&stats.ipv6_address_params_removed)
+    );
+    assert!(
+        Stats::get(&stats.ipv6_address_params_removed) > 0,
+        "the peer listed IPv6 addresses and they were removed"
+    );
+}
+
+async fn echo(transport: &SctpTransport, addr: SocketAddr) {
+    let mut media = MediaDescription::new("message", addr.port(), "cpim/sctp", vec![]);
+    media.push_attribute(imsession::sdp::Attribute::Other {
+        name: "sctp-port".into(),
+        value: Some(ECHO_SCTP_PORT.to_string()),
+    });
+    let target = Target {
+        host: addr.ip().to_string(),
+        port: addr.port(),
+        media,
+    };
+    let conn = tokio::time::timeout(Duration::from_secs(20), transport.connect(&target))
+        .await
+        .unwrap_or_else(|_| panic!("association with usrsctp at {addr} timed out"))
+        .unwrap_or_else(|e| panic!("association with usrsctp at {addr}: {e}"));
+    let ConnectionIo::SubStreams(mut io) = conn.io else {
+        panic!("sctp yields sub-streams");
+    };
+    // Messages on several streams, up to the peer's 10 KiB receive buffer.
+    let sent: Vec<(u16, Bytes)> = (0..20u16)
+        .map(|i| {
+            let len = 1 + usize::from(i) * 500;
+            let body: Vec<u8> = (0..len).map(|j| (j as u8).wrapping_add(i as u8)).collect();
+            (i % 4, Bytes::from(body))
+        })
+        .collect();
+    for (stream, body) in &sent {
+        poll_fn(|cx| io.writer.poll_ready(cx)).await.unwrap();
+        io.writer.send(*stream, body.clone()).unwrap();
+    }
+    let mut got = Vec::new();
+    while got.len() < sent.len() {
+        let next = tokio::time::timeout(
+            Duration::from_secs(20),
+            poll_fn(|cx| io.reader.poll_read(cx)),
+        )
+        .await
+        .expect("echo timed out")
+        .unwrap()
+        .expect("association ended early");
+        got.push(next);
+    }
+    for stream in 0..4 {
+        let mine: Vec<_> = sent.iter().filter(|(s, _)| *s == stream).collect();
+        let theirs: Vec<_> = got.iter().filter(|(s, _)| *s == stream).collect();
+        assert_eq!(mine.len(), theirs.len(), "stream {stream}");
+        for (a, b) in mine.iter().zip(theirs) {
+            assert_eq!(a.1, b.1, "echo on stream {stream} in order");
+        }
+    }
+    poll_fn(|cx| io.writer.poll_close(cx)).await.unwrap();
+    let end = tokio::time::timeout(
+        Duration::from_secs(20),
+        poll_fn(|cx| io.reader.poll_read(cx)),
+    )
+    .await
+    .expect("shutdown timed out");
+    assert!(matches!(end, Ok(None)), "graceful shutdown: {end:?}");
+}

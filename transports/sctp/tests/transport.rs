@@ -1,0 +1,82 @@
+//! The transport alone: listen, connect, sub-streams both ways.
+
+use std::future::poll_fn;
+
+use bytes::Bytes;
+use imsession::sdp::MediaDescription;
+use imsession::{ConnectionIo, Target, Transport};
+use imsession_sctp::SctpTransport;
+
+#[tokio::test]
+async fn chunks_cross_both_ways() {
+    let t = SctpTransport::new();
+    let listener = t.listen("127.0.0.1", 0).await.unwrap();
+    let port = listener.local_addr().port();
+    let target = Target {
+        host: "127.0.0.1".into(),
+        port,
+        media: MediaDescription::new("message", port, "cpim/sctp", vec![]),
+    };
+    let client = tokio::spawn(async move { SctpTransport::new().connect(&target).await });
+    let server = listener.accept().await.unwrap().await.unwrap();
+    let client = client.await.unwrap().unwrap();
+    assert_eq!(
+        server.peer.addr,
+        client
+            .local_addr
+            .to_string()
+            .replace("0.0.0.0", "127.0.0.1")
+            .parse()
+            .unwrap_or(server.peer.addr)
+    );
+    let (ConnectionIo::SubStreams(mut c), ConnectionIo::SubStreams(mut s)) = (client.io, server.io)
+    else {
+        panic!("sctp yields sub-streams");
+    };
+    assert!(c.writer.streams() > 1);
+    poll_fn(|cx| c.writer.poll_ready(cx)).await.unwrap();
+    c.writer.send(3, Bytes::from_static(b"ping")).unwrap();
+    let (id, data) = poll_fn(|cx| s.reader.poll_read(cx)).await.unwrap().unwrap();
+    assert_eq!((id, &data[..]), (3, &b"ping"[..]));
+    poll_fn(|cx| s.writer.poll_ready(cx)).await.unwrap();
+    s.writer.send(1, Bytes::from_static(b"pong")).unwrap();
+    let (id, data) = poll_fn(|cx| c.reader.poll_read(cx)).await.unwrap().unwrap();
+    assert_eq!((id, &data[..]), (1, &b"pong"[..]));
+    poll_fn(|cx| c.writer.poll_close(cx)).await.unwrap();
+    assert!(
+        poll_fn(|cx| s.reader.poll_read(cx))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn dropping_a_connection_aborts_the_association() {
+    let t = SctpTransport::new();
+    let listener = t.listen("127.0.0.1", 0).await.unwrap();
+    let port = listener.local_addr().port();
+    let target = Target {
+        host: "127.0.0.1".into(),
+        port,
+        media: MediaDescription::new("message", port, "cpim/sctp", vec![]),
+    };
+    let client_transport = SctpTransport::new();
+    let c2 = client_transport.clone();
+    let client = tokio::spawn(async move { c2.connect(&target).await });
+    let server = listener.accept().await.unwrap().await.unwrap();
+    let client = client.await.unwrap().unwrap();
+    drop(client);
+    let ConnectionIo::SubStreams(mut s) = server.io else {
+        panic!("sctp yields sub-streams");
+    };
+    let end = poll_fn(|cx| s.reader.poll_read(cx)).await;
+    assert!(
+        end.is_err(),
+        "an abort is an error, not a clean end: {end:?}"
+    );
+    assert_eq!(
+        imsession_sctp::Stats::get(&client_transport.stats().aborts_sent),
+        1
+    );
+}
