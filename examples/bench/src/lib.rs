@@ -5,7 +5,8 @@
 //!
 //! - one-way throughput of 64 B, 1 KiB, 64 KiB and 4 MiB messages over a negotiated
 //!   `cpim/tcp` session against length-prefixed frames over raw TCP (tokio-util's
-//!   `LengthDelimitedCodec`), and raw TLS 1.3 (rustls, ring) alongside;
+//!   `LengthDelimitedCodec`), and raw TLS 1.3 (rustls, ring) and `cpim/sctp` against the
+//!   same frames over one stream of the SCTP transport alone, alongside;
 //! - 64-byte ping-pong latency (p50, p99) against the same baselines;
 //! - scale: 1, 100 and 10,000 concurrent sessions on one connection, and 1,000 sessions on
 //!   their own connections (aggregate messages/s), and resident memory per idle session;
@@ -37,6 +38,7 @@ pub mod raw;
 pub mod report;
 pub mod run;
 pub mod scale;
+pub mod sctp;
 pub mod sessions;
 pub mod targets;
 pub mod throughput;

@@ -30,7 +30,7 @@ struct Args {
     /// Scale cases to run, by session count (default 1, 100, 10000 shared; 1000 own).
     #[arg(long, value_delimiter = ',')]
     sessions: Vec<usize>,
-    /// Wires for the throughput and latency cases (default tcp,tls).
+    /// Wires for the throughput and latency cases (default tcp,tls,sctp).
     #[arg(long, value_enum, value_delimiter = ',')]
     wire: Vec<imsession_bench::wire::Wire>,
     #[command(subcommand)]

@@ -88,7 +88,7 @@ impl Plan {
                 Section::Memory,
                 Section::Micro,
             ],
-            wires: vec![Wire::Tcp, Wire::Tls],
+            wires: vec![Wire::Tcp, Wire::Tls, Wire::Sctp],
         }
     }
 
@@ -130,10 +130,7 @@ pub fn run(plan: &Plan, probe: MemoryProber<'_>) -> Report {
         },
         runs: plan.runs,
         machine: Machine::read(),
-        skipped: vec![
-            "cpim/sctp: the harness has no SCTP cases yet (imsession-sctp is not wired in)"
-                .to_owned(),
-        ],
+        skipped: Vec::new(),
         throughput: Vec::new(),
         latency: Vec::new(),
         scale: Vec::new(),
@@ -171,12 +168,6 @@ pub fn run(plan: &Plan, probe: MemoryProber<'_>) -> Report {
     report
 }
 
-/// Whether the framework can run `cpim/<wire>` in this build (every wire the harness knows,
-/// now that `imsession-tls` exists; SCTP is not a [`Wire`] yet).
-fn framework_has(wire: Wire) -> bool {
-    matches!(wire, Wire::Tcp | Wire::Tls)
-}
-
 fn throughput(plan: &Plan, wires: &[Wire], report: &mut Report) {
     let tls = tls_pair();
     for &(len, count) in &plan.payloads {
@@ -186,9 +177,7 @@ fn throughput(plan: &Plan, wires: &[Wire], report: &mut Report) {
             for run in 0..plan.runs {
                 eprintln!("throughput: {} {len} B run {}", wire.name(), run + 1);
                 raw.push(raw_run(wire, &tls, len, count).as_secs_f64());
-                if framework_has(wire) {
-                    cpim.push(session_run(wire, len, count).as_secs_f64());
-                }
+                cpim.push(session_run(wire, len, count).as_secs_f64());
             }
             let row = |case, runs_s: Vec<f64>, base: Option<f64>| {
                 let best = runs_s.iter().copied().fold(f64::INFINITY, f64::min);
@@ -230,9 +219,7 @@ fn latency(plan: &Plan, wires: &[Wire], report: &mut Report) {
         for run in 0..plan.runs {
             eprintln!("latency: {} run {}", wire.name(), run + 1);
             raw.push(stats(raw_rtts(wire, &tls, n)));
-            if framework_has(wire) {
-                cpim.push(stats(session_rtts(wire, n)));
-            }
+            cpim.push(stats(session_rtts(wire, n)));
         }
         let best = |runs: &[(f64, f64)]| {
             runs.iter()

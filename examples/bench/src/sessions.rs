@@ -40,6 +40,15 @@ pub fn tls_negotiator(limits: Limits) -> Negotiator {
         .build()
 }
 
+/// cpim over SCTP (user space, over UDP), with `limits`.
+pub fn sctp_negotiator(limits: Limits) -> Negotiator {
+    Negotiator::builder()
+        .mechanism(imsession_cpim::CpimMechanism::new())
+        .transport(imsession_sctp::SctpTransport::new())
+        .limits(limits)
+        .build()
+}
+
 /// A fresh cpim/tcp endpoint with default limits.
 pub fn endpoint() -> Endpoint {
     Endpoint::new(negotiator(Limits::default()))
@@ -50,6 +59,7 @@ pub fn endpoint_for(wire: Wire) -> Endpoint {
     match wire {
         Wire::Tcp => endpoint(),
         Wire::Tls => Endpoint::new(tls_negotiator(Limits::default())),
+        Wire::Sctp => Endpoint::new(sctp_negotiator(Limits::default())),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Which wire a case runs over, and the raw (framework-free) connection set-up of the
-//! baselines: plain TCP with `TCP_NODELAY`, or TLS 1.3 over it.
+//! baselines: plain TCP with `TCP_NODELAY`, TLS 1.3 over it, or one stream of an SCTP
+//! association (the `imsession-sctp` transport alone).
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
@@ -18,6 +19,8 @@ pub enum Wire {
     Tcp,
     /// TLS 1.3 (rustls, ring) over TCP.
     Tls,
+    /// SCTP in user space over UDP (`imsession-sctp`).
+    Sctp,
 }
 
 impl Wire {
@@ -26,6 +29,7 @@ impl Wire {
         match self {
             Self::Tcp => "tcp",
             Self::Tls => "tls",
+            Self::Sctp => "sctp",
         }
     }
 }
@@ -40,6 +44,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 /// # Panics
 /// On any I/O or handshake failure: a benchmark cannot go on without its connection.
 pub async fn raw_accept(wire: Wire, tls: &TlsPair, link: &mut Link) -> Box<dyn Io> {
+    if wire == Wire::Sctp {
+        return Box::new(crate::sctp::accept(link).await);
+    }
     let listener = TcpListener::bind((LOOPBACK, 0)).await.expect("bind");
     let port = listener.local_addr().expect("local address").port();
     link.send(vec![port.to_string()]).await;
@@ -48,6 +55,7 @@ pub async fn raw_accept(wire: Wire, tls: &TlsPair, link: &mut Link) -> Box<dyn I
     match wire {
         Wire::Tcp => Box::new(tcp),
         Wire::Tls => Box::new(tls.acceptor.accept(tcp).await.expect("TLS accept")),
+        Wire::Sctp => unreachable!("returned above"),
     }
 }
 
@@ -56,6 +64,9 @@ pub async fn raw_accept(wire: Wire, tls: &TlsPair, link: &mut Link) -> Box<dyn I
 /// # Panics
 /// As [`raw_accept`].
 pub async fn raw_connect(wire: Wire, tls: &TlsPair, link: &mut Link) -> Box<dyn Io> {
+    if wire == Wire::Sctp {
+        return Box::new(crate::sctp::connect(link).await);
+    }
     let port: u16 = link.recv().await[0].parse().expect("port");
     let tcp = TcpStream::connect((LOOPBACK, port)).await.expect("connect");
     tcp.set_nodelay(true).expect("TCP_NODELAY");
@@ -67,5 +78,6 @@ pub async fn raw_connect(wire: Wire, tls: &TlsPair, link: &mut Link) -> Box<dyn 
                 .await
                 .expect("TLS connect"),
         ),
+        Wire::Sctp => unreachable!("returned above"),
     }
 }

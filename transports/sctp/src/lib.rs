@@ -65,6 +65,13 @@ pub const SEND_BUFFER: usize = 1024 * 1024;
 /// The receive window: bytes `sctp-proto` buffers for the hub before the peer must wait.
 pub const RECEIVE_BUFFER: u32 = 1024 * 1024;
 
+/// The UDP socket's receive and send buffer sizes we ask the kernel for: room for the whole
+/// receive window ([`RECEIVE_BUFFER`]) with the kernel's per-datagram overhead, so a burst the
+/// window allows is not dropped by the socket (a drop at the end of a burst costs a
+/// retransmission timeout, a second by default). The kernel caps the request at
+/// `net.core.rmem_max`/`wmem_max`; the size obtained is logged at debug level.
+pub const UDP_BUFFER: usize = 4 * 1024 * 1024;
+
 /// Complete messages queued between the socket driver and the hub's reader, per association.
 pub const INBOUND_QUEUE: usize = 64;
 
@@ -184,9 +191,20 @@ fn millis(d: Duration) -> u64 {
 }
 
 async fn bind(addr: SocketAddr) -> Result<UdpSocket, TransportError> {
-    UdpSocket::bind(addr)
+    let socket = UdpSocket::bind(addr)
         .await
-        .map_err(|e| TransportError::io(format!("bind udp {addr}"), e))
+        .map_err(|e| TransportError::io(format!("bind udp {addr}"), e))?;
+    let sock = socket2::SockRef::from(&socket);
+    // Best effort: a smaller buffer than asked for still works, with more loss under bursts.
+    let _ = sock.set_recv_buffer_size(UDP_BUFFER);
+    let _ = sock.set_send_buffer_size(UDP_BUFFER);
+    tracing::debug!(
+        %addr,
+        recv = ?sock.recv_buffer_size(),
+        send = ?sock.send_buffer_size(),
+        "udp socket buffers"
+    );
+    Ok(socket)
 }
 
 #[async_trait]
