@@ -9,7 +9,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
@@ -57,12 +57,15 @@ impl Shared {
 struct Lane {
     rx: mpsc::Receiver<WriteCmd>,
     stream: u16,
-    /// The rest of the frame being sent, or of its head when it came split.
+    /// A command taken from `rx` that did not fit the last batch; next in line.
+    held: Option<WriteCmd>,
+    /// The rest of the chunk source being sent: one frame, a batch of small frames, or the
+    /// head of a split frame.
     current: Bytes,
     /// The body of a split frame, sent once `current` is; empty whenever `current` is.
     body: Bytes,
-    /// The message `current` carries, confirmed written once all of `current` is sent.
-    tracked: Option<Tracked>,
+    /// The messages `current` (and `body`) carry, confirmed written once both are sent.
+    tracked: Vec<Tracked>,
     /// The queue is closed and drained.
     done: bool,
 }
@@ -72,20 +75,84 @@ impl Lane {
         Self {
             rx,
             stream,
+            held: None,
             current: Bytes::new(),
             body: Bytes::new(),
-            tracked: None,
+            tracked: Vec::new(),
             done: false,
         }
     }
 
-    /// The writer stopped: reports the frame in progress and every queued one as not sent.
+    /// The next command: the held one, else the queue's.
+    fn poll_cmd(&mut self, cx: &mut Context<'_>) -> Poll<Option<WriteCmd>> {
+        match self.held.take() {
+            Some(cmd) => Poll::Ready(Some(cmd)),
+            None => self.rx.poll_recv(cx),
+        }
+    }
+
+    /// Appends to `batch` the queued frames that fit in `max` bytes with it, stopping at the
+    /// first command that is not a small frame (held for next time) or an empty queue.
+    fn gather(&mut self, batch: &mut BytesMut, max: usize, cx: &mut Context<'_>) {
+        loop {
+            match self.rx.poll_recv(cx) {
+                Poll::Ready(Some(WriteCmd::Frame(b, t))) if batch.len() + b.len() <= max => {
+                    batch.extend_from_slice(&b);
+                    self.tracked.extend(t);
+                }
+                Poll::Ready(Some(cmd)) => {
+                    self.held = Some(cmd);
+                    return;
+                }
+                Poll::Ready(None) => {
+                    self.done = true;
+                    return;
+                }
+                Poll::Pending => return,
+            }
+        }
+    }
+
+    /// Moves on to a split frame's body once its head is sent.
+    fn next_part(&mut self) {
+        if self.current.is_empty() {
+            self.current = std::mem::take(&mut self.body);
+        }
+    }
+
+    /// Everything in progress is completely handed to the transport.
+    fn confirm(&mut self) {
+        for (ledger, id) in self.tracked.drain(..) {
+            ledger.written(id);
+        }
+    }
+
+    /// The writer stopped: reports the frames in progress and every queued one as not sent.
     fn abandon(&mut self) {
-        if let Some((ledger, id)) = self.tracked.take() {
+        for (ledger, id) in self.tracked.drain(..) {
             ledger.not_sent(id);
+        }
+        match self.held.take() {
+            Some(
+                WriteCmd::Frame(_, Some((ledger, id))) | WriteCmd::Split(_, _, Some((ledger, id))),
+            ) => {
+                ledger.not_sent(id);
+            }
+            Some(WriteCmd::Flush(ack)) => {
+                let _ = ack.send(false);
+            }
+            _ => {}
         }
         abandon_queue(&mut self.rx);
     }
+}
+
+/// Per outbound sub-stream: how many lanes write it, and whether one is midway through a
+/// frame on it (then no other lane may start one there).
+#[derive(Clone, Copy, Default)]
+struct StreamUse {
+    lanes: u32,
+    busy: bool,
 }
 
 /// The writer of a multi-stream connection.
@@ -96,19 +163,25 @@ struct LaneWriter {
     register: mpsc::UnboundedReceiver<mpsc::Receiver<WriteCmd>>,
     registry_open: bool,
     lanes: Vec<Lane>,
+    /// Indexed by sub-stream id.
+    streams: Vec<StreamUse>,
+    /// Where small frames are gathered into one chunk; split off for each batch.
+    batch: BytesMut,
     /// Round-robin position.
     next: usize,
     /// Fires when the connection is to be closed once everything queued is sent.
     closing: Pin<Box<WaitForCancellationFutureOwned>>,
     closing_seen: bool,
-    /// Lanes created so far, for picking sub-streams.
-    created: u64,
 }
 
 /// Runs until every queue is closed, or `closing` fires and every queue is empty, then closes
 /// the connection gracefully; or until a write fails, or `abort` fires (the connection is
 /// dropped, which aborts it). Returns the write error, if any. Before returning it reports
 /// every tracked frame not completely written (including those still queued) as not sent.
+///
+/// Consecutive frames of one lane smaller than [`SubStreamWrite::max_chunk`] are sent
+/// together as one chunk: a message of a few hundred bytes does not cost an SCTP user message
+/// of its own when more are queued behind it.
 pub(crate) async fn write_substreams(
     io: Box<dyn SubStreamWrite>,
     main: mpsc::Receiver<WriteCmd>,
@@ -116,16 +189,18 @@ pub(crate) async fn write_substreams(
     closing: CancellationToken,
     abort: CancellationToken,
 ) -> io::Result<()> {
+    let streams = vec![StreamUse::default(); usize::from(io.streams().max(1))];
     let mut w = LaneWriter {
         io,
         main: Lane::new(main, 0),
         register,
         registry_open: true,
         lanes: Vec::new(),
+        streams,
+        batch: BytesMut::new(),
         next: 0,
         closing: Box::pin(closing.cancelled_owned()),
         closing_seen: false,
-        created: 0,
     };
     let result = tokio::select! {
         biased;
@@ -147,18 +222,18 @@ pub(crate) async fn write_substreams(
 }
 
 impl LaneWriter {
-    /// The sub-stream for a new lane: the first one no live lane uses (0 is the connection's
-    /// own), else one shared round-robin.
+    /// The sub-stream for a new lane: the lowest one no lane writes (0 is the connection's
+    /// own), else the one with the fewest lanes.
     fn pick_stream(&mut self) -> u16 {
-        let streams = self.io.streams();
-        self.created += 1;
-        if streams <= 1 {
-            return 0;
-        }
-        let used: std::collections::HashSet<u16> = self.lanes.iter().map(|l| l.stream).collect();
-        (1..streams)
-            .find(|s| !used.contains(s))
-            .unwrap_or_else(|| 1 + (self.created % u64::from(streams - 1)) as u16)
+        let stream = if self.streams.len() <= 1 {
+            0
+        } else {
+            (1..self.streams.len())
+                .min_by_key(|&s| self.streams[s].lanes)
+                .expect("at least one sub-stream besides 0")
+        };
+        self.streams[stream].lanes += 1;
+        u16::try_from(stream).expect("sub-stream ids are u16")
     }
 
     fn poll_run(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -197,7 +272,14 @@ impl LaneWriter {
             if n > 0 {
                 self.next = (self.next + 1) % n;
             }
-            self.lanes.retain(|l| !l.done || !l.current.is_empty());
+            let streams = &mut self.streams;
+            self.lanes.retain(|l| {
+                let keep = !l.done || !l.current.is_empty();
+                if !keep {
+                    streams[usize::from(l.stream)].lanes -= 1;
+                }
+                keep
+            });
             if progress {
                 continue;
             }
@@ -212,43 +294,38 @@ impl LaneWriter {
         }
     }
 
-    /// Sends one chunk of lane `i` (or the main queue), taking its next command if it has no
-    /// frame in progress.
+    /// Sends one chunk of lane `i` (or the main queue), taking its next command if it has
+    /// nothing in progress.
     fn step(&mut self, i: Option<usize>, cx: &mut Context<'_>) -> io::Result<Step> {
-        let stream_busy_elsewhere = |lanes: &[Lane], me: usize, stream: u16| {
-            lanes
-                .iter()
-                .enumerate()
-                .any(|(j, l)| j != me && l.stream == stream && !l.current.is_empty())
-        };
+        let max = self.io.max_chunk().max(1);
         let lane = match i {
             None => &mut self.main,
             Some(i) => &mut self.lanes[i],
         };
+        let stream = usize::from(lane.stream);
         if lane.current.is_empty() {
-            if lane.done {
+            if lane.done && lane.held.is_none() {
                 return Ok(Step::Idle);
             }
-            if let Some(i) = i {
-                let stream = self.lanes[i].stream;
-                if stream_busy_elsewhere(&self.lanes, i, stream) {
-                    // Another lane is midway through a frame on this sub-stream.
-                    return Ok(Step::Idle);
-                }
+            if self.streams[stream].busy {
+                // Another lane is midway through a frame on this sub-stream.
+                return Ok(Step::Idle);
             }
-            let lane = match i {
-                None => &mut self.main,
-                Some(i) => &mut self.lanes[i],
-            };
-            match lane.rx.poll_recv(cx) {
+            match lane.poll_cmd(cx) {
+                Poll::Ready(Some(WriteCmd::Frame(b, tracked))) if b.len() < max => {
+                    self.batch.extend_from_slice(&b);
+                    lane.tracked.extend(tracked);
+                    lane.gather(&mut self.batch, max, cx);
+                    lane.current = self.batch.split().freeze();
+                }
                 Poll::Ready(Some(WriteCmd::Frame(b, tracked))) => {
                     lane.current = b;
-                    lane.tracked = tracked;
+                    lane.tracked.extend(tracked);
                 }
                 Poll::Ready(Some(WriteCmd::Split(head, body, tracked))) => {
                     lane.current = head;
                     lane.body = body;
-                    lane.tracked = tracked;
+                    lane.tracked.extend(tracked);
                     lane.next_part();
                 }
                 Poll::Ready(Some(WriteCmd::Flush(ack))) => {
@@ -266,13 +343,13 @@ impl LaneWriter {
                 lane.confirm();
                 return Ok(Step::Progress);
             }
+            self.streams[stream].busy = true;
         }
         match self.io.poll_ready(cx) {
             Poll::Ready(Ok(())) => {}
             Poll::Ready(Err(e)) => return Err(e),
             Poll::Pending => return Ok(Step::Blocked),
         }
-        let max = self.io.max_chunk().max(1);
         let lane = match i {
             None => &mut self.main,
             Some(i) => &mut self.lanes[i],
@@ -283,24 +360,9 @@ impl LaneWriter {
         lane.next_part();
         if lane.current.is_empty() {
             lane.confirm();
+            self.streams[stream].busy = false;
         }
         Ok(Step::Progress)
-    }
-}
-
-impl Lane {
-    /// Moves on to a split frame's body once its head is sent.
-    fn next_part(&mut self) {
-        if self.current.is_empty() {
-            self.current = std::mem::take(&mut self.body);
-        }
-    }
-
-    /// The frame in progress is completely handed to the transport.
-    fn confirm(&mut self) {
-        if let Some((ledger, id)) = self.tracked.take() {
-            ledger.written(id);
-        }
     }
 }
 
@@ -444,6 +506,59 @@ mod tests {
         assert_eq!(log[..2], [(1, 10), (2, 10)], "{log:?}");
         assert!(events.try_recv().is_err(), "nothing reported not sent");
         assert_eq!(ledger.last_written(), Some(MessageId(2)));
+    }
+
+    #[tokio::test]
+    async fn small_frames_queued_together_go_out_as_one_chunk() {
+        let ledger = Arc::new(SendLedger::new());
+        let mut events = ledger.take_receiver().expect("first take");
+        let (lanes, register) = Lanes::new(16);
+        // Chunks of at most 10: 3 + 3 + 3 fit one, the next 3 and the 4 the next, 10 alone.
+        let tx = lane(&lanes, &ledger, &[3, 3, 3, 3, 4, 10]).await;
+        drop(tx);
+        let (io, log, _) = budget(usize::MAX);
+        let (_main_tx, main) = mpsc::channel(1);
+        let (closing, abort) = (CancellationToken::new(), CancellationToken::new());
+        closing.cancel();
+        write_substreams(io, main, register, closing, abort)
+            .await
+            .unwrap();
+        assert_eq!(*log.lock().unwrap(), [(1, 9), (1, 7), (1, 10)]);
+        assert_eq!(ledger.last_written(), Some(MessageId(6)));
+        assert!(events.try_recv().is_err(), "nothing reported not sent");
+    }
+
+    #[tokio::test]
+    async fn lanes_beyond_the_sub_streams_share_them_one_frame_at_a_time() {
+        let ledger = Arc::new(SendLedger::new());
+        let (lanes, register) = Lanes::new(16);
+        // 4 sub-streams: 0 is the connection's own, so 5 lanes share 1, 2 and 3.
+        let mut senders = Vec::new();
+        for _ in 0..5 {
+            senders.push(lane(&lanes, &ledger, &[25]).await);
+        }
+        drop(senders);
+        let (io, log, _) = budget(usize::MAX);
+        let (_main_tx, main) = mpsc::channel(1);
+        let (closing, abort) = (CancellationToken::new(), CancellationToken::new());
+        closing.cancel();
+        write_substreams(io, main, register, closing, abort)
+            .await
+            .unwrap();
+        let log = log.lock().unwrap().clone();
+        // Every frame is 10 + 10 + 5 on its sub-stream, never cut by another frame's chunk.
+        for stream in 1..4 {
+            let sizes: Vec<usize> = log
+                .iter()
+                .filter(|(s, _)| *s == stream)
+                .map(|(_, n)| *n)
+                .collect();
+            assert!(!sizes.is_empty(), "{log:?}");
+            for frame in sizes.chunks(3) {
+                assert_eq!(frame, [10, 10, 5], "{log:?}");
+            }
+        }
+        assert_eq!(log.len(), 15, "{log:?}");
     }
 
     #[tokio::test]
