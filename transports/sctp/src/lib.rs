@@ -247,12 +247,9 @@ impl SctpTransport {
         addr: SocketAddr,
         remote_sctp: u16,
     ) -> Result<Connection, TransportError> {
-        let unspecified: SocketAddr = if addr.is_ipv4() {
-            ([0, 0, 0, 0], 0).into()
-        } else {
-            (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-        };
-        let socket = bind(unspecified).await?;
+        let local = route_source(addr)
+            .map_err(|e| TransportError::io(format!("find a route to {addr}"), e))?;
+        let socket = bind(local).await?;
         let mut endpoint = Endpoint::new(Arc::new(EndpointConfig::new()), None);
         let mut config = ClientConfig::new();
         config.transport = Arc::new(self.transport_config(remote_sctp));
@@ -271,6 +268,22 @@ impl SctpTransport {
             ))
         })
     }
+}
+
+/// The local address the operating system sends to `peer` from, with port 0: a connection's
+/// socket binds it, so the connection reports a real address (not `0.0.0.0`) as its own. The
+/// probe socket is connected, which sends nothing.
+fn route_source(peer: SocketAddr) -> std::io::Result<SocketAddr> {
+    let unspecified: SocketAddr = if peer.is_ipv4() {
+        (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let probe = std::net::UdpSocket::bind(unspecified)?;
+    probe.connect(peer)?;
+    let mut local = probe.local_addr()?;
+    local.set_port(0);
+    Ok(local)
 }
 
 struct SctpListener {
