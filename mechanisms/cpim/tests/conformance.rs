@@ -1,13 +1,22 @@
-//! The shared mechanism suite (imsession-conformance) for cpim, over every built-in transport.
-//! TLS and SCTP join with one `.transport(...)` line each when their crates are registered.
+//! The shared mechanism suite (imsession-conformance) for cpim, over every built-in transport:
+//! TCP, TLS over TCP (each endpoint with its own self-signed certificate) and SCTP over UDP.
 
 use imsession_conformance::MechanismSuite;
 use imsession_cpim::CpimMechanism;
+use imsession_tcp::TcpTransport;
+
+/// TLS over TCP with a fresh certificate: the suite makes one per endpoint, as two peers are.
+fn tls() -> imsession_tls::TlsTransport<TcpTransport> {
+    let identity = imsession_tls::Identity::self_signed().expect("a self-signed certificate");
+    imsession_tls::TlsTransport::new(TcpTransport::new(), identity)
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cpim_passes_the_mechanism_suite() {
     MechanismSuite::new(CpimMechanism::new)
-        .transport(imsession_tcp::TcpTransport::new)
+        .transport(TcpTransport::new)
+        .transport(tls)
+        .transport(imsession_sctp::SctpTransport::new)
         // cpimmsg-sessions §6.3: a receiver confirms when the sender listed this type.
         .delivery_reports(&[imsession_cpim::codec::DELIVERY_STATUS_TYPE])
         .run()
@@ -20,7 +29,7 @@ fn every_vector_holds() {
     use imsession_conformance::vectors;
     let negotiator = imsession::Negotiator::builder()
         .mechanism(CpimMechanism::new())
-        .transport(imsession_tcp::TcpTransport::new())
+        .transport(TcpTransport::new())
         .build();
     let sdp = vectors::sdp::check_all(&vectors::dir("sdp"), &negotiator, "tcp", "cpim/tcp");
     let cpim = vectors::cpim::check_all().unwrap();
