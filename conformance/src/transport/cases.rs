@@ -161,8 +161,8 @@ async fn pump(step: Duration, stream: &mut Box<dyn ByteStream>, n: usize) -> Cas
             None => Ok(()),
         }
     };
-    let (w, r) = tokio::join!(write, read);
-    w.and(r)
+    // The first failure ends the case: a writer whose reader gave up would wait forever.
+    tokio::try_join!(write, read).map(|_| ())
 }
 
 pub(crate) async fn both_directions(f: &Env) -> CaseResult {
@@ -171,11 +171,11 @@ pub(crate) async fn both_directions(f: &Env) -> CaseResult {
     // Both ends stay open until both pumps are done: the first to finish has only queued its
     // last bytes, and dropping a connection need not deliver them (it aborts an SCTP
     // association).
-    let (x, y) = tokio::join!(
+    tokio::try_join!(
         pump(f.step, &mut a, BOTH_WAYS),
         pump(f.step, &mut c, BOTH_WAYS)
-    );
-    x.and(y)
+    )
+    .map(|_| ())
 }
 
 pub(crate) async fn large_transfer(f: &Env) -> CaseResult {
@@ -213,8 +213,8 @@ pub(crate) async fn large_transfer(f: &Env) -> CaseResult {
         );
         Ok(())
     };
-    let (w, r) = tokio::join!(write, read);
-    w.and(r)
+    // The first failure ends the case: a writer whose reader gave up would wait forever.
+    tokio::try_join!(write, read).map(|_| ())
 }
 
 pub(crate) async fn concurrent(f: &Env) -> CaseResult {
