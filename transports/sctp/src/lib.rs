@@ -65,6 +65,14 @@ pub const SEND_BUFFER: usize = 1024 * 1024;
 /// The receive window: bytes `sctp-proto` buffers for the hub before the peer must wait.
 pub const RECEIVE_BUFFER: u32 = 1024 * 1024;
 
+/// The receive buffer asked of the operating system for each UDP socket: room for a whole
+/// receive window ([`RECEIVE_BUFFER`]) of datagrams with the kernel's per-datagram overhead,
+/// so a peer's burst is not dropped by the socket before the driver reads it. The default
+/// (about 208 KiB on Linux) dropped datagrams on loopback, and a message whose last datagram
+/// was dropped waited a retransmission timeout (at least 1 s). Linux caps the request at
+/// `net.core.rmem_max`.
+pub const UDP_RECEIVE_BUFFER: usize = 4 * 1024 * 1024;
+
 /// Complete messages queued between the socket driver and the hub's reader, per association.
 pub const INBOUND_QUEUE: usize = 64;
 
@@ -183,10 +191,17 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
+/// Binds a UDP socket at `addr` with a receive buffer of [`UDP_RECEIVE_BUFFER`], or as much of
+/// it as the system allows.
 async fn bind(addr: SocketAddr) -> Result<UdpSocket, TransportError> {
-    UdpSocket::bind(addr)
+    let socket = UdpSocket::bind(addr)
         .await
-        .map_err(|e| TransportError::io(format!("bind udp {addr}"), e))
+        .map_err(|e| TransportError::io(format!("bind udp {addr}"), e))?;
+    if let Err(e) = socket2::SockRef::from(&socket).set_recv_buffer_size(UDP_RECEIVE_BUFFER) {
+        // Not fatal: the socket works with the default buffer, only less smoothly.
+        tracing::debug!(%addr, "udp receive buffer left at its default: {e}");
+    }
+    Ok(socket)
 }
 
 #[async_trait]
@@ -302,5 +317,27 @@ impl Listener for SctpListener {
             TransportError::io("accept", std::io::Error::other("socket driver ended"))
         })?;
         Ok(Box::pin(async move { Ok(conn) }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The most a socket's receive buffer may be set to here: `net.core.rmem_max` on Linux.
+    fn allowed() -> usize {
+        std::fs::read_to_string("/proc/sys/net/core/rmem_max")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(UDP_RECEIVE_BUFFER)
+    }
+
+    #[tokio::test]
+    async fn sockets_get_the_receive_buffer_the_system_allows() {
+        let socket = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let got = socket2::SockRef::from(&socket).recv_buffer_size().unwrap();
+        let want = UDP_RECEIVE_BUFFER.min(allowed());
+        // Linux reports twice what was set (it counts its bookkeeping); others report it.
+        assert!(got >= want, "receive buffer {got} bytes, asked {want}");
     }
 }
