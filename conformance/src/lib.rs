@@ -34,8 +34,9 @@
 //! Each case's outcome lands in a [`Report`]; a skipped case always carries its reason, and
 //! [`Report::assert_passed`] names every failed case and why.
 //!
-//! - [`transport`] and [`mechanism`]: the two suites, their cases' sizes and time bounds.
-//! - [`transport`] and [`mechanism`]: the two suites, their cases' sizes and time bounds.
+//! - [`transport`] and [`mechanism`]: the two suites, their cases' sizes and time bounds. The
+//!   cases that read and write raw bytes drive a multi-stream connection (SCTP) through its
+//!   sub-stream [`transport::SUITE_SUB_STREAM`].
 //! - [`vectors`]: the files under `conformance/vectors/` and their checks.
 //! - [`wire`]: the cases the runner plays against a peer in another process.
 #![forbid(unsafe_code)]

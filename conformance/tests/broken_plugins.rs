@@ -6,13 +6,15 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use async_trait::async_trait;
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use imsession::{
     Accepting, Connection, ConnectionIo, Inbound, Listener, MechanismSession, Message, MessageId,
-    SessionError, SessionKey, SessionMechanism, Target, Transport, TransportError,
+    SessionError, SessionKey, SessionMechanism, SubStreamWrite, SubStreams, Target, Transport,
+    TransportError,
 };
 use imsession_conformance::{MechanismSuite, Outcome, Report, TransportSuite};
 use imsession_cpim::CpimMechanism;
+use imsession_sctp::SctpTransport;
 use imsession_tcp::TcpTransport;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -140,6 +142,75 @@ impl Transport for TruncatingTransport {
     }
 }
 
+// ---- A multi-stream transport that writes every chunk one sub-stream further on ------------
+
+/// An SCTP connection's writer that puts each chunk on the next sub-stream (an off-by-one in
+/// stream ids): every byte still arrives, on the wrong sub-stream.
+struct Shifted(Box<dyn SubStreamWrite>);
+
+impl SubStreamWrite for Shifted {
+    fn streams(&self) -> u16 {
+        self.0.streams()
+    }
+    fn max_chunk(&self) -> usize {
+        self.0.max_chunk()
+    }
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.0.poll_ready(cx)
+    }
+    fn send(&mut self, stream: u16, chunk: Bytes) -> std::io::Result<()> {
+        let next = (stream + 1) % self.0.streams();
+        self.0.send(next, chunk)
+    }
+    fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.0.poll_close(cx)
+    }
+}
+
+fn shift(c: Connection) -> Connection {
+    let ConnectionIo::SubStreams(s) = c.io else {
+        unreachable!("sctp gives sub-streams")
+    };
+    let io = SubStreams {
+        reader: s.reader,
+        writer: Box::new(Shifted(s.writer)),
+    };
+    Connection {
+        io: ConnectionIo::SubStreams(io),
+        ..c
+    }
+}
+
+struct ShiftingTransport(SctpTransport);
+struct ShiftingListener(Box<dyn Listener>);
+
+#[async_trait]
+impl Listener for ShiftingListener {
+    fn local_addr(&self) -> std::net::SocketAddr {
+        self.0.local_addr()
+    }
+    async fn accept(&self) -> Result<Accepting, TransportError> {
+        let accepting = self.0.accept().await?;
+        Ok(Box::pin(async move { accepting.await.map(shift) }))
+    }
+}
+
+#[async_trait]
+impl Transport for ShiftingTransport {
+    fn name(&self) -> &str {
+        "sctp"
+    }
+    async fn listen(&self, host: &str, port: u16) -> Result<Box<dyn Listener>, TransportError> {
+        Ok(Box::new(ShiftingListener(self.0.listen(host, port).await?)))
+    }
+    async fn connect(&self, target: &Target) -> Result<Connection, TransportError> {
+        self.0.connect(target).await.map(shift)
+    }
+    fn describe(&self, media: &mut imsession::sdp::MediaDescription) {
+        self.0.describe(media);
+    }
+}
+
 /// Step timeout for suites over a broken plug-in: what it drops never arrives, so the steps
 /// waiting for it should fail quickly.
 const BROKEN_STEP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -199,6 +270,24 @@ async fn a_truncating_transport_fails_large_transfer() {
     );
     // Small exchanges fit under the truncation point and pass.
     assert_eq!(report.outcome("listen-connect", ""), Some(&Outcome::Pass));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sub_stream_shifting_transport_fails_listen_connect() {
+    let report = TransportSuite::new(|| ShiftingTransport(SctpTransport::new()))
+        .step_timeout(BROKEN_STEP_TIMEOUT)
+        .run()
+        .await;
+    let reason = failure(&report, "listen-connect");
+    assert!(
+        reason.contains("arrived on sub-stream 1; only sub-stream 0 was written"),
+        "the reason names the sub-stream the bytes came on: {reason}"
+    );
+    // The bytes all arrived, on the wrong sub-stream: a transfer fails the same way.
+    assert!(
+        matches!(report.outcome("large-transfer", ""), Some(Outcome::Fail(r)) if r.contains("sub-stream 1")),
+        "{report}"
+    );
 }
 
 #[test]

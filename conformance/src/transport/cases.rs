@@ -8,6 +8,7 @@ use imsession::{ByteStream, Connection, ConnectionIo, Listener, Target, Transpor
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::TransportFactory;
+use super::substream_io::SubStreamIo;
 use crate::case::{CaseResult, Context, ensure, within};
 
 /// What every case needs: the transport factory and how long one step may wait.
@@ -95,10 +96,12 @@ pub(crate) async fn pair(f: &Env, host: &str) -> Result<Pair, String> {
     })
 }
 
-/// The byte stream of a connection, or why the suite cannot drive it.
+/// The byte stream of a connection, or why the suite cannot drive it. A multi-stream
+/// connection is driven through its sub-stream [`super::SUITE_SUB_STREAM`].
 pub(crate) fn stream(c: Connection) -> Result<Box<dyn ByteStream>, String> {
     match c.io {
         ConnectionIo::Stream(s) => Ok(s),
+        ConnectionIo::SubStreams(s) => Ok(Box::new(SubStreamIo::new(s))),
         other => Err(format!(
             "connection carries {other:?}, not a byte stream; this case needs one"
         )),
@@ -140,8 +143,8 @@ pub(crate) async fn listen_connect(f: &Env) -> CaseResult {
     send_and_check(f.step, &mut a, &mut c, b"pong").await
 }
 
-/// Writes `n` pattern bytes to `w` while reading and checking `n` from `r`.
-async fn pump(step: Duration, stream: Box<dyn ByteStream>, n: usize) -> CaseResult {
+/// Writes `n` pattern bytes to `stream` while reading and checking `n` from it.
+async fn pump(step: Duration, stream: &mut Box<dyn ByteStream>, n: usize) -> CaseResult {
     let (mut r, mut w) = tokio::io::split(stream);
     let write = async {
         let data: Vec<u8> = (0..n).map(pattern).collect();
@@ -158,15 +161,21 @@ async fn pump(step: Duration, stream: Box<dyn ByteStream>, n: usize) -> CaseResu
             None => Ok(()),
         }
     };
-    let (w, r) = tokio::join!(write, read);
-    w.and(r)
+    // The first failure ends the case: a writer whose reader gave up would wait forever.
+    tokio::try_join!(write, read).map(|_| ())
 }
 
 pub(crate) async fn both_directions(f: &Env) -> CaseResult {
     let p = pair(f, "127.0.0.1").await?;
-    let (a, c) = (stream(p.accepted)?, stream(p.connected)?);
-    let (x, y) = tokio::join!(pump(f.step, a, BOTH_WAYS), pump(f.step, c, BOTH_WAYS));
-    x.and(y)
+    let (mut a, mut c) = (stream(p.accepted)?, stream(p.connected)?);
+    // Both ends stay open until both pumps are done: the first to finish has only queued its
+    // last bytes, and dropping a connection need not deliver them (it aborts an SCTP
+    // association).
+    tokio::try_join!(
+        pump(f.step, &mut a, BOTH_WAYS),
+        pump(f.step, &mut c, BOTH_WAYS)
+    )
+    .map(|_| ())
 }
 
 pub(crate) async fn large_transfer(f: &Env) -> CaseResult {
@@ -204,8 +213,8 @@ pub(crate) async fn large_transfer(f: &Env) -> CaseResult {
         );
         Ok(())
     };
-    let (w, r) = tokio::join!(write, read);
-    w.and(r)
+    // The first failure ends the case: a writer whose reader gave up would wait forever.
+    tokio::try_join!(write, read).map(|_| ())
 }
 
 pub(crate) async fn concurrent(f: &Env) -> CaseResult {

@@ -7,8 +7,10 @@ use imsession::Transport;
 use crate::case::{Skips, run_case};
 use crate::report::Report;
 pub(crate) mod cases;
+mod substream_io;
 
 pub use cases::{BOTH_WAYS, CONCURRENT, LARGE_TRANSFER, STEP_TIMEOUT, TRANSFER_CHUNK};
+pub use substream_io::SUITE_SUB_STREAM;
 
 /// Every case of the transport suite, in the order they run.
 pub const TRANSPORT_CASES: &[&str] = &[

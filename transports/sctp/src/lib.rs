@@ -190,6 +190,8 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
+/// Binds a UDP socket at `addr` with receive and send buffers of [`UDP_BUFFER`], or as much
+/// as the system allows.
 async fn bind(addr: SocketAddr) -> Result<UdpSocket, TransportError> {
     let socket = UdpSocket::bind(addr)
         .await
@@ -265,12 +267,9 @@ impl SctpTransport {
         addr: SocketAddr,
         remote_sctp: u16,
     ) -> Result<Connection, TransportError> {
-        let unspecified: SocketAddr = if addr.is_ipv4() {
-            ([0, 0, 0, 0], 0).into()
-        } else {
-            (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-        };
-        let socket = bind(unspecified).await?;
+        let local = route_source(addr)
+            .map_err(|e| TransportError::io(format!("find a route to {addr}"), e))?;
+        let socket = bind(local).await?;
         let mut endpoint = Endpoint::new(Arc::new(EndpointConfig::new()), None);
         let mut config = ClientConfig::new();
         config.transport = Arc::new(self.transport_config(remote_sctp));
@@ -291,6 +290,22 @@ impl SctpTransport {
     }
 }
 
+/// The local address the operating system sends to `peer` from, with port 0: a connection's
+/// socket binds it, so the connection reports a real address (not `0.0.0.0`) as its own. The
+/// probe socket is connected, which sends nothing.
+fn route_source(peer: SocketAddr) -> std::io::Result<SocketAddr> {
+    let unspecified: SocketAddr = if peer.is_ipv4() {
+        (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let probe = std::net::UdpSocket::bind(unspecified)?;
+    probe.connect(peer)?;
+    let mut local = probe.local_addr()?;
+    local.set_port(0);
+    Ok(local)
+}
+
 struct SctpListener {
     local: SocketAddr,
     rx: Mutex<mpsc::Receiver<Connection>>,
@@ -307,5 +322,27 @@ impl Listener for SctpListener {
             TransportError::io("accept", std::io::Error::other("socket driver ended"))
         })?;
         Ok(Box::pin(async move { Ok(conn) }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The most a socket's receive buffer may be set to here: `net.core.rmem_max` on Linux.
+    fn allowed() -> usize {
+        std::fs::read_to_string("/proc/sys/net/core/rmem_max")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(UDP_BUFFER)
+    }
+
+    #[tokio::test]
+    async fn sockets_get_the_receive_buffer_the_system_allows() {
+        let socket = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let got = socket2::SockRef::from(&socket).recv_buffer_size().unwrap();
+        let want = UDP_BUFFER.min(allowed());
+        // Linux reports twice what was set (it counts its bookkeeping); others report it.
+        assert!(got >= want, "receive buffer {got} bytes, asked {want}");
     }
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use imsession::sdp::MediaDescription;
-use imsession::{ConnectionIo, Target, Transport};
+use imsession::{Connection, ConnectionIo, Target, Transport, TransportError};
 use imsession_sctp::{Rto, SctpTransport, Stats};
 
 const ECHO_SERVER: &str = "/usr/lib/usrsctp/echo_server";
@@ -25,6 +25,11 @@ const ECHO_SCTP_PORT: u16 = 7;
 /// Set in the copy of this test that runs inside the namespace.
 const CHILD_ENV: &str = "IMSESSION_SCTP_NETNS_CHILD";
 const TEST_NAME: &str = "usrsctp_echo_server_over_udp";
+/// Attempts to associate while `echo_server` starts: it binds its UDP port before it listens
+/// on its SCTP port, and answers an INIT that comes in between with an ABORT.
+const START_ATTEMPTS: u32 = 50;
+/// Pause between those attempts.
+const START_RETRY: Duration = Duration::from_millis(20);
 
 fn skip(reason: &str) {
     if std::env::var("IMSESSION_REQUIRE_EXTERNAL").as_deref() == Ok("1") {
@@ -150,6 +155,23 @@ async fn exchange() {
     );
 }
 
+/// Associates with `target`, again while the peer refuses (it may not be listening yet).
+async fn connect(transport: &SctpTransport, target: &Target) -> Result<Connection, TransportError> {
+    let mut attempt = 1;
+    loop {
+        match transport.connect(target).await {
+            Err(TransportError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::ConnectionRefused
+                    && attempt < START_ATTEMPTS =>
+            {
+                attempt += 1;
+                tokio::time::sleep(START_RETRY).await;
+            }
+            result => return result,
+        }
+    }
+}
+
 async fn echo(transport: &SctpTransport, addr: SocketAddr) {
     let mut media = MediaDescription::new("message", addr.port(), "cpim/sctp", vec![]);
     media.push_attribute(imsession::sdp::Attribute::Other {
@@ -161,7 +183,7 @@ async fn echo(transport: &SctpTransport, addr: SocketAddr) {
         port: addr.port(),
         media,
     };
-    let conn = tokio::time::timeout(Duration::from_secs(20), transport.connect(&target))
+    let conn = tokio::time::timeout(Duration::from_secs(20), connect(transport, &target))
         .await
         .unwrap_or_else(|_| panic!("association with usrsctp at {addr} timed out"))
         .unwrap_or_else(|e| panic!("association with usrsctp at {addr}: {e}"));
