@@ -3,7 +3,8 @@
 
 use std::borrow::Cow;
 
-use bytes::{BufMut, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
+use imsession::SharedStr;
 
 use super::CpimError;
 
@@ -36,7 +37,10 @@ fn is_ctl(b: u8) -> bool {
 }
 
 /// Parses one meta-data header line (line terminator already removed).
-pub(crate) fn parse_meta_line(raw: &[u8], line: usize, offset: usize) -> Result<Header, CpimError> {
+///
+/// The name and value are slices of `raw`, not copies, unless the name has parameters (they
+/// follow the colon on the wire) or the value has escapes to undo.
+pub(crate) fn parse_meta_line(raw: Bytes, line: usize, offset: usize) -> Result<Header, CpimError> {
     let malformed = |reason| CpimError::MalformedHeader {
         line,
         offset,
@@ -45,11 +49,12 @@ pub(crate) fn parse_meta_line(raw: &[u8], line: usize, offset: usize) -> Result<
     if matches!(raw.first(), Some(b' ' | b'\t')) {
         return Err(CpimError::FoldedHeader { line, offset });
     }
-    let text = std::str::from_utf8(raw).map_err(|_| CpimError::NonUtf8Header { line, offset })?;
-    if raw.iter().copied().any(is_ctl) {
+    let text = SharedStr::from_utf8(raw).map_err(|_| CpimError::NonUtf8Header { line, offset })?;
+    let bytes = text.as_bytes();
+    if bytes.iter().copied().any(is_ctl) {
         return Err(malformed("control character in header"));
     }
-    let colon = raw
+    let colon = bytes
         .iter()
         .position(|&b| b == b':')
         .ok_or_else(|| malformed("missing colon"))?;
@@ -57,7 +62,7 @@ pub(crate) fn parse_meta_line(raw: &[u8], line: usize, offset: usize) -> Result<
     if !is_header_name(name) {
         return Err(malformed("bad header name"));
     }
-    let rest = &raw[colon + 1..];
+    let rest = &bytes[colon + 1..];
     let mut i = 0;
     while rest.get(i) == Some(&b';') {
         i += 1;
@@ -75,17 +80,26 @@ pub(crate) fn parse_meta_line(raw: &[u8], line: usize, offset: usize) -> Result<
         return Err(malformed("missing space after colon"));
     }
     let params = &text[colon + 1..colon + 1 + i];
-    let value = unescape(&text[colon + 2 + i..]).map_err(|()| CpimError::BadEscape {
-        line,
-        name: name.to_owned(),
-    })?;
-    let mut full_name = String::with_capacity(name.len() + params.len());
-    full_name.push_str(name);
-    full_name.push_str(params);
-    Ok(Header {
-        name: full_name,
-        value: value.into_owned(),
-    })
+    let raw_value = &text[colon + 2 + i..];
+    let value = match unescape(raw_value) {
+        Ok(Cow::Borrowed(v)) => text.slice_ref(v),
+        Ok(Cow::Owned(v)) => SharedStr::from(v),
+        Err(()) => {
+            return Err(CpimError::BadEscape {
+                line,
+                name: name.to_owned(),
+            });
+        }
+    };
+    let name = if params.is_empty() {
+        text.slice_ref(name)
+    } else {
+        let mut full_name = String::with_capacity(name.len() + params.len());
+        full_name.push_str(name);
+        full_name.push_str(params);
+        SharedStr::from(full_name)
+    };
+    Ok(Header { name, value })
 }
 
 /// End of a `Token / Number / String` parameter value starting at `i`.
@@ -298,7 +312,12 @@ mod tests {
 
     #[test]
     fn parses_params_and_prefix() {
-        let h = parse_meta_line(br#"Subject:;lang=fr;x="a;b c" bonjour"#, 1, 0).unwrap();
+        let h = parse_meta_line(
+            Bytes::from_static(br#"Subject:;lang=fr;x="a;b c" bonjour"#),
+            1,
+            0,
+        )
+        .unwrap();
         assert_eq!(h.name, r#"Subject;lang=fr;x="a;b c""#);
         assert_eq!(h.value, "bonjour");
         assert!(h.is("subject"));
@@ -314,13 +333,13 @@ mod tests {
                 .chain(*b"\r\n")
                 .collect::<Vec<_>>()[..]
         );
-        let h = parse_meta_line(b"NS.Opt: v", 1, 0).unwrap();
+        let h = parse_meta_line(Bytes::from_static(b"NS.Opt: v"), 1, 0).unwrap();
         assert_eq!(h.prefix(), Some("NS"));
     }
 
     #[test]
     fn rejects_bad_lines() {
-        let e = |l: &[u8]| parse_meta_line(l, 3, 7).unwrap_err();
+        let e = |l: &'static [u8]| parse_meta_line(Bytes::from_static(l), 3, 7).unwrap_err();
         assert!(matches!(
             e(b" From: x"),
             CpimError::FoldedHeader { line: 3, offset: 7 }
