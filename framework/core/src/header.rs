@@ -35,10 +35,11 @@ impl Header {
     /// (RFC 3862 says CPIM header names match exactly; this comparison is deliberately lenient.)
     pub fn is(&self, name: &str) -> bool {
         // Byte comparisons only: this runs several times per received message.
+        // Cheapest test first: most calls compare names of different lengths.
         let (own, want) = (self.name.as_bytes(), name.as_bytes());
-        own.len() >= want.len()
+        own.get(want.len()).is_none_or(|&b| b == b';')
+            && own.len() >= want.len()
             && own[..want.len()].eq_ignore_ascii_case(want)
-            && own.get(want.len()).is_none_or(|&b| b == b';')
             && !want.contains(&b';')
     }
 

@@ -7,8 +7,6 @@ use imsession::{
     Message, MessageId, SessionError, SessionKey, SessionParams,
 };
 
-use std::fmt::Write;
-
 use crate::codec::{self, DELIVERY_STATUS_TYPE, DeliveryStatus, HeaderRef};
 use crate::decoder::session_key;
 
@@ -65,8 +63,12 @@ impl CpimSession {
     ) -> MessageId {
         let id = self.next_id;
         self.next_id += 1;
+        let mut digits = [0u8; 20];
+        let start = codec::decimal(id, &mut digits);
         self.id_text.clear();
-        write!(self.id_text, "{id}").expect("writing to a String cannot fail");
+        // Decimal digits are ASCII.
+        self.id_text
+            .extend(digits[start..].iter().map(|&d| char::from(d)));
         let own = [
             ("From", self.from_value.as_str()),
             ("To", self.to_value.as_str()),

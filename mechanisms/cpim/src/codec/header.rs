@@ -36,6 +36,26 @@ fn is_ctl(b: u8) -> bool {
     b < 0x20 || b == 0x7f
 }
 
+/// Whether `b` has a control character (CTL: below 0x20, or 0x7f), tested a word at a time.
+pub(crate) fn has_ctl(b: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    const DEL: u64 = u64::from_ne_bytes([0x7f; 8]);
+    let words = b.chunks_exact(8);
+    let tail = words.remainder();
+    for w in words {
+        let x = u64::from_ne_bytes(w.try_into().expect("8 bytes"));
+        // A byte below 0x20 (its high bit clear), or a byte equal to 0x7f.
+        let low = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        let y = x ^ DEL;
+        let del = y.wrapping_sub(ONES) & !y & HIGH;
+        if low | del != 0 {
+            return true;
+        }
+    }
+    tail.iter().copied().any(is_ctl)
+}
+
 /// Parses one meta-data header line (line terminator already removed).
 ///
 /// The name and value are slices of `raw`, not copies, unless the name has parameters (they
@@ -51,13 +71,10 @@ pub(crate) fn parse_meta_line(raw: Bytes, line: usize, offset: usize) -> Result<
     }
     let text = SharedStr::from_utf8(raw).map_err(|_| CpimError::NonUtf8Header { line, offset })?;
     let bytes = text.as_bytes();
-    if bytes.iter().copied().any(is_ctl) {
+    if has_ctl(bytes) {
         return Err(malformed("control character in header"));
     }
-    let colon = bytes
-        .iter()
-        .position(|&b| b == b':')
-        .ok_or_else(|| malformed("missing colon"))?;
+    let colon = memchr::memchr(b':', bytes).ok_or_else(|| malformed("missing colon"))?;
     let name = &text[..colon];
     if !is_header_name(name) {
         return Err(malformed("bad header name"));
@@ -124,10 +141,10 @@ fn param_value_end(b: &[u8], mut i: usize) -> Option<usize> {
 /// Appends one meta-data header line: the base name, `:`, any parameters, a space, the
 /// escaped value, CRLF (RFC 3862 §3.3).
 pub(crate) fn write_meta(name: &str, value: &str, dst: &mut BytesMut) {
-    let base = name.split(';').next().unwrap_or_default();
-    dst.put_slice(base.as_bytes());
+    let base = memchr::memchr(b';', name.as_bytes()).unwrap_or(name.len());
+    dst.put_slice(&name.as_bytes()[..base]);
     dst.put_u8(b':');
-    dst.put_slice(&name.as_bytes()[base.len()..]);
+    dst.put_slice(&name.as_bytes()[base..]);
     dst.put_u8(b' ');
     escape_into(value, dst);
     dst.put_slice(b"\r\n");
@@ -198,7 +215,7 @@ fn escape_of(c: char) -> Option<Cow<'static, str>> {
 /// Quotes are not escaped: whether a quote delimits a string cannot be known from an
 /// unescaped value.
 pub(crate) fn escape_into(value: &str, dst: &mut BytesMut) {
-    if !value.bytes().any(|b| b == b'\\' || is_ctl(b)) {
+    if !needs_escape(value) {
         // The common case: nothing to escape, one copy.
         dst.put_slice(value.as_bytes());
         return;
@@ -214,8 +231,16 @@ pub(crate) fn escape_into(value: &str, dst: &mut BytesMut) {
     dst.put_slice(&value.as_bytes()[start..]);
 }
 
+/// Whether [`escape_into`] changes `value`.
+fn needs_escape(value: &str) -> bool {
+    has_ctl(value.as_bytes()) || memchr::memchr(b'\\', value.as_bytes()).is_some()
+}
+
 /// Length of [`escape_into`] output.
 pub(crate) fn escaped_len(value: &str) -> usize {
+    if !needs_escape(value) {
+        return value.len();
+    }
     value
         .bytes()
         .map(|b| match b {
@@ -296,6 +321,26 @@ mod tests {
             esc("a\\b\u{8}\t\n\r\u{1}\u{7f}\"'é"),
             "a\\\\b\\b\\t\\n\\r\\u0001\\u007f\"'é"
         );
+    }
+
+    #[test]
+    fn control_characters_are_found_anywhere() {
+        for len in 0..20 {
+            let clean = vec![b'a'; len];
+            assert!(!has_ctl(&clean));
+            for at in 0..len {
+                for c in [0u8, 0x09, 0x1f, 0x7f] {
+                    let mut dirty = clean.clone();
+                    dirty[at] = c;
+                    assert!(has_ctl(&dirty), "{c:#x} at {at} of {len}");
+                }
+                for c in [0x20u8, 0x7e, 0x80, 0xc3, 0xff] {
+                    let mut other = clean.clone();
+                    other[at] = c;
+                    assert!(!has_ctl(&other), "{c:#x} at {at} of {len}");
+                }
+            }
+        }
     }
 
     #[test]

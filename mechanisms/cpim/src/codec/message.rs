@@ -3,7 +3,7 @@
 use bytes::{Bytes, BytesMut};
 use imsession::SharedStr;
 
-use super::header::parse_meta_line;
+use super::header::{has_ctl, parse_meta_line};
 use super::parts::{HeaderRef, parts_len, write_parts};
 use super::{CodecLimits, CpimError, Header};
 
@@ -148,7 +148,7 @@ impl Parts {
             };
             let text = SharedStr::from_utf8(data.slice_ref(raw))
                 .map_err(|_| CpimError::NonUtf8Header { line, offset })?;
-            if raw.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+            if has_ctl(raw) && raw.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
                 return Err(malformed("control character in header"));
             }
             if matches!(raw[0], b' ' | b'\t') {
@@ -165,10 +165,7 @@ impl Parts {
                 *last = SharedStr::from(folded);
                 continue;
             }
-            let colon = raw
-                .iter()
-                .position(|&b| b == b':')
-                .ok_or_else(|| malformed("missing colon"))?;
+            let colon = memchr::memchr(b':', raw).ok_or_else(|| malformed("missing colon"))?;
             let name = &text[..colon];
             if name.is_empty() || name.bytes().any(|b| b == b' ' || b == b'\t') {
                 return Err(malformed("bad header name"));
@@ -212,7 +209,7 @@ impl<'a> Lines<'a> {
     fn next(&mut self, section: &'static str) -> Result<(&'a [u8], usize), CpimError> {
         let window_end = self.data.len().min(self.limit);
         let window = self.data.get(self.pos..window_end).unwrap_or_default();
-        let Some(nl) = window.iter().position(|&b| b == b'\n') else {
+        let Some(nl) = memchr::memchr(b'\n', window) else {
             return Err(if window_end < self.data.len() {
                 CpimError::HeaderBlockTooLarge { limit: self.limit }
             } else {
