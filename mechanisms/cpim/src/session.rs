@@ -16,8 +16,11 @@ pub const OWNED_HEADERS: &[&str] = &["From", "To", "MsgID"];
 
 /// Bodies of at least this many bytes are not copied into their frame:
 /// [`MechanismSession::encode_split`] hands them to the connection's writer as they are
-/// (a cpim frame ends with its body). Below it, one contiguous frame is cheaper to write.
-pub const SPLIT_BODY_MIN: usize = 16 * 1024;
+/// (a cpim frame ends with its body), which copies them once into its write buffer or, when
+/// large, writes them from where they are. Below it, one contiguous frame is cheaper: at 64 B
+/// a split frame cost the sender about 160 more instructions per message, at 1 KiB it saved
+/// about 170 (callgrind, `docs/benchmarks.md`).
+pub const SPLIT_BODY_MIN: usize = 512;
 
 /// Per-session state of the cpim mechanism.
 #[derive(Debug)]

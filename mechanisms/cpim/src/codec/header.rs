@@ -61,15 +61,29 @@ pub(crate) fn has_ctl(b: &[u8]) -> bool {
 /// The name and value are slices of `raw`, not copies, unless the name has parameters (they
 /// follow the colon on the wire) or the value has escapes to undo.
 pub(crate) fn parse_meta_line(raw: Bytes, line: usize, offset: usize) -> Result<Header, CpimError> {
+    if matches!(raw.first(), Some(b' ' | b'\t')) {
+        return Err(CpimError::FoldedHeader { line, offset });
+    }
+    let text = SharedStr::from_utf8(raw).map_err(|_| CpimError::NonUtf8Header { line, offset })?;
+    parse_meta_in(&text, &text, line, offset)
+}
+
+/// [`parse_meta_line`] of `text`, a line that lies within `block` (name and value are
+/// sliced from `block`).
+pub(crate) fn parse_meta_in(
+    block: &SharedStr,
+    text: &str,
+    line: usize,
+    offset: usize,
+) -> Result<Header, CpimError> {
     let malformed = |reason| CpimError::MalformedHeader {
         line,
         offset,
         reason,
     };
-    if matches!(raw.first(), Some(b' ' | b'\t')) {
+    if matches!(text.as_bytes().first(), Some(b' ' | b'\t')) {
         return Err(CpimError::FoldedHeader { line, offset });
     }
-    let text = SharedStr::from_utf8(raw).map_err(|_| CpimError::NonUtf8Header { line, offset })?;
     let bytes = text.as_bytes();
     if has_ctl(bytes) {
         return Err(malformed("control character in header"));
@@ -99,7 +113,7 @@ pub(crate) fn parse_meta_line(raw: Bytes, line: usize, offset: usize) -> Result<
     let params = &text[colon + 1..colon + 1 + i];
     let raw_value = &text[colon + 2 + i..];
     let value = match unescape(raw_value) {
-        Ok(Cow::Borrowed(v)) => text.slice_ref(v),
+        Ok(Cow::Borrowed(v)) => block.slice_ref(v),
         Ok(Cow::Owned(v)) => SharedStr::from(v),
         Err(()) => {
             return Err(CpimError::BadEscape {
@@ -109,7 +123,7 @@ pub(crate) fn parse_meta_line(raw: Bytes, line: usize, offset: usize) -> Result<
         }
     };
     let name = if params.is_empty() {
-        text.slice_ref(name)
+        block.slice_ref(name)
     } else {
         let mut full_name = String::with_capacity(name.len() + params.len());
         full_name.push_str(name);

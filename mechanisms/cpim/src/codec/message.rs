@@ -3,7 +3,7 @@
 use bytes::{Bytes, BytesMut};
 use imsession::SharedStr;
 
-use super::header::{has_ctl, parse_meta_line};
+use super::header::{has_ctl, parse_meta_in, parse_meta_line};
 use super::parts::{HeaderRef, parts_len, write_parts};
 use super::{CodecLimits, CpimError, Header};
 
@@ -121,6 +121,11 @@ impl Parts {
             line: 0,
             limit: limits.max_header_block,
         };
+        // Both header sections validated as UTF-8 in one go, when they are complete and UTF-8;
+        // otherwise each line is validated on its own, which finds the error and its line.
+        let block = lines
+            .header_end()
+            .and_then(|end| SharedStr::from_utf8(data.slice(..end)).ok());
 
         let mut meta = Vec::with_capacity(USUAL_META);
         loop {
@@ -128,7 +133,10 @@ impl Parts {
             if raw.is_empty() {
                 break;
             }
-            meta.push(parse_meta_line(data.slice_ref(raw), lines.line, offset)?);
+            meta.push(match &block {
+                Some(b) => parse_meta_in(b, &b[offset..offset + raw.len()], lines.line, offset)?,
+                None => parse_meta_line(data.slice_ref(raw), lines.line, offset)?,
+            });
         }
 
         let mut content: Vec<Header> = Vec::new();
@@ -146,8 +154,15 @@ impl Parts {
                 offset,
                 reason,
             };
-            let text = SharedStr::from_utf8(data.slice_ref(raw))
-                .map_err(|_| CpimError::NonUtf8Header { line, offset })?;
+            let line_text: SharedStr;
+            let (text, whole) = match &block {
+                Some(b) => (&b[offset..offset + raw.len()], b),
+                None => {
+                    line_text = SharedStr::from_utf8(data.slice_ref(raw))
+                        .map_err(|_| CpimError::NonUtf8Header { line, offset })?;
+                    (line_text.as_str(), &line_text)
+                }
+            };
             if has_ctl(raw) && raw.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
                 return Err(malformed("control character in header"));
             }
@@ -161,7 +176,7 @@ impl Parts {
                 let mut folded = String::with_capacity(last.len() + 2 + text.len());
                 folded.push_str(last);
                 folded.push_str("\r\n");
-                folded.push_str(&text);
+                folded.push_str(text);
                 *last = SharedStr::from(folded);
                 continue;
             }
@@ -170,9 +185,9 @@ impl Parts {
             if name.is_empty() || name.bytes().any(|b| b == b' ' || b == b'\t') {
                 return Err(malformed("bad header name"));
             }
-            let value = text.slice_ref(text[colon + 1..].trim_start_matches([' ', '\t']));
+            let value = whole.slice_ref(text[colon + 1..].trim_start_matches([' ', '\t']));
             let header = Header {
-                name: text.slice_ref(name),
+                name: whole.slice_ref(name),
                 value,
             };
             last_apart = type_apart && content_type.is_none() && header.is("Content-Type");
@@ -205,6 +220,16 @@ struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
+    /// Where the two header sections end (just after the content section's blank line), if
+    /// both are complete within the limit; the lines are not consumed.
+    fn header_end(&self) -> Option<usize> {
+        let mut ahead = Lines { ..*self };
+        for section in ["meta-data", "content"] {
+            while !ahead.next(section).ok()?.0.is_empty() {}
+        }
+        Some(ahead.pos)
+    }
+
     /// Next line without terminator, and its offset.
     fn next(&mut self, section: &'static str) -> Result<(&'a [u8], usize), CpimError> {
         let window_end = self.data.len().min(self.limit);
