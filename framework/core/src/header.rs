@@ -40,7 +40,7 @@ impl Header {
         own.get(want.len()).is_none_or(|&b| b == b';')
             && own.len() >= want.len()
             && own[..want.len()].eq_ignore_ascii_case(want)
-            && !want.contains(&b';')
+            && want.iter().all(|&b| b != b';')
     }
 
     /// The name without parameters (NS prefix included).
