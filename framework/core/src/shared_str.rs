@@ -17,7 +17,7 @@ use bytes::Bytes;
 /// (no copy) or any `&str` (copied).
 ///
 /// A slice of a received frame keeps the frame's buffer alive as long as it lives: keep
-/// [`SharedStr::to_string`] copies of values you store for long.
+/// copies (`to_string()`) of values you store for long.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SharedStr(bytestring::ByteString);
 
