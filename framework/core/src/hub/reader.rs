@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt};
-
 use tokio::sync::mpsc;
 
 use super::connection::{Inbound, Shared};
