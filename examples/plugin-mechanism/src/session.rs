@@ -44,7 +44,7 @@ impl MechanismSession for JsonlSession {
             headers: message
                 .headers
                 .into_iter()
-                .map(|h| (h.name, h.value))
+                .map(|h| (h.name.into(), h.value.into()))
                 .collect(),
             body,
         }

@@ -1,5 +1,7 @@
 //! [`Header`]: one header line, name with its parameters, value unescaped.
 
+use crate::shared_str::SharedStr;
+
 /// One header line.
 ///
 /// `name` is the header name as written before the colon followed by any `;param=value`
@@ -7,17 +9,21 @@
 /// RFC 3862 §3.3: the line `Subject:;lang=fr Objet` has name `"Subject;lang=fr"` and value
 /// `"Objet"`). A namespace prefix is part of the name (`"MyFeatures.VitalMessageOption"`).
 /// `value` is unescaped; mechanisms escape it on the wire as their format requires.
+///
+/// Name and value are [`SharedStr`]s: a received header's name and value are usually slices
+/// of the received frame, not copies, and cloning a header allocates nothing. Both deref to
+/// `str` and compare equal to `&str` and `String`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Header {
     /// Header name, with NS prefix and `;param=value` parameters.
-    pub name: String,
+    pub name: SharedStr,
     /// Header value, unescaped.
-    pub value: String,
+    pub value: SharedStr,
 }
 
 impl Header {
     /// Creates a header.
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn new(name: impl Into<SharedStr>, value: impl Into<SharedStr>) -> Self {
         Self {
             name: name.into(),
             value: value.into(),
@@ -29,11 +35,12 @@ impl Header {
     /// (RFC 3862 says CPIM header names match exactly; this comparison is deliberately lenient.)
     pub fn is(&self, name: &str) -> bool {
         // Byte comparisons only: this runs several times per received message.
+        // Cheapest test first: most calls compare names of different lengths.
         let (own, want) = (self.name.as_bytes(), name.as_bytes());
-        own.len() >= want.len()
+        own.get(want.len()).is_none_or(|&b| b == b';')
+            && own.len() >= want.len()
             && own[..want.len()].eq_ignore_ascii_case(want)
-            && own.get(want.len()).is_none_or(|&b| b == b';')
-            && !want.contains(&b';')
+            && want.iter().all(|&b| b != b';')
     }
 
     /// The name without parameters (NS prefix included).

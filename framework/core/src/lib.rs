@@ -56,6 +56,7 @@ pub mod negotiate;
 pub mod proto;
 mod session;
 mod session_end;
+mod shared_str;
 pub mod substreams;
 #[cfg(feature = "test-util")]
 pub mod testing;
@@ -80,6 +81,7 @@ pub use negotiate::{
 pub use proto::ProtoToken;
 pub use session::{DELIVERY_QUEUE, Session, SessionInfo};
 pub use session_end::{SESSION_ID_LEN, SessionEnd, session_uri};
+pub use shared_str::SharedStr;
 pub use substreams::{SubStreamRead, SubStreamWrite, SubStreams};
 pub use transport::{
     Accepting, ByteStream, Connection, ConnectionIo, Listener, PeerIdentity, Target, Transport,

@@ -333,8 +333,11 @@ impl Session {
 
     /// Encodes and queues; the writer slot must be reserved.
     fn queue(&mut self, message: Message) -> Result<MessageId, SessionError> {
+        // Each frame is encoded into a buffer of its own: the cpim mechanism reserves exactly
+        // its size, so freezing it allocates nothing and no buffer outlives its frames in
+        // the writer's queue (reusing one buffer made every frame a shared slice of it).
         let (id, body) = self.state.encode_split(message, &mut self.encode_buf)?;
-        let head = self.encode_buf.split().freeze();
+        let head = std::mem::take(&mut self.encode_buf).freeze();
         let size = head.len() + body.as_ref().map_or(0, Bytes::len);
         let limit = self
             .size_limit()

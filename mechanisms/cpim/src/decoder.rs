@@ -6,7 +6,7 @@ use imsession::limits::Limit;
 use imsession::{Frame, FrameDecoder, FrameError, Header, Message, SessionKey};
 use mime::Mime;
 
-use crate::codec::{self, CodecLimits, CpimMessage, address_uri};
+use crate::codec::{self, CodecLimits, Parts, address_uri};
 
 /// Separates the two URIs in a [`SessionKey`].
 const KEY_SEPARATOR: u8 = b'\n';
@@ -59,11 +59,11 @@ impl CpimDecoder {
     }
 
     fn frame_of(&mut self, payload: Bytes) -> Option<Frame> {
-        let cpim = CpimMessage::decode(payload, &self.limits).ok()?;
-        let key = self.key(&cpim.meta)?;
+        let parts = Parts::decode(payload, &self.limits, true).ok()?;
+        let key = self.key(&parts.meta)?;
         Some(Frame {
             key,
-            message: into_message(cpim)?,
+            message: parts_into_message(parts)?,
         })
     }
 
@@ -76,7 +76,7 @@ impl CpimDecoder {
         let more_to = tos.try_fold((), |(), h| address_uri(&h.value).map(|_| ()));
         more_to?;
         if let Some((key, last_to, last_from)) = &self.last {
-            if last_to == to && last_from == from {
+            if *last_to == **to && *last_from == **from {
                 return Some(key.clone());
             }
         }
@@ -85,10 +85,12 @@ impl CpimDecoder {
             // Reuse the strings' storage: frames of many sessions interleaved miss every time.
             Some((last_key, last_to, last_from)) => {
                 last_key.clone_from(&key);
-                last_to.clone_from(to);
-                last_from.clone_from(from);
+                last_to.clear();
+                last_to.push_str(to);
+                last_from.clear();
+                last_from.push_str(from);
             }
-            None => self.last = Some((key.clone(), to.clone(), from.clone())),
+            None => self.last = Some((key.clone(), to.to_string(), from.to_string())),
         }
         Some(key)
     }
@@ -148,28 +150,21 @@ fn content_type(value: &str) -> Option<Mime> {
     value.parse().ok()
 }
 
-/// Converts a decoded CPIM message to the framework's [`Message`]; `None` when its
-/// Content-Type is not a media type.
-pub(crate) fn into_message(cpim: CpimMessage) -> Option<Message> {
-    let CpimMessage {
-        meta,
-        mut content,
-        body,
-    } = cpim;
-    let at = content.iter().position(|h| h.is("Content-Type"))?;
-    let content_type = content_type(content.remove(at).value.trim())?;
+/// Converts decoded parts (Content-Type set apart) to the framework's [`Message`]; `None`
+/// when the Content-Type is not a media type.
+fn parts_into_message(parts: Parts) -> Option<Message> {
     Some(Message {
-        content_type,
-        headers: content,
-        body,
-        meta,
+        content_type: content_type(parts.content_type?.trim())?,
+        headers: parts.content,
+        body: parts.body,
+        meta: parts.meta,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::encode_frame;
+    use crate::codec::{CpimMessage, encode_frame};
 
     fn frame(to: &str, from: &str, content_type: &str) -> BytesMut {
         let mut m = CpimMessage::new(content_type, "hi");

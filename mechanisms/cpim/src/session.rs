@@ -7,8 +7,6 @@ use imsession::{
     Message, MessageId, SessionError, SessionKey, SessionParams,
 };
 
-use std::fmt::Write;
-
 use crate::codec::{self, DELIVERY_STATUS_TYPE, DeliveryStatus, HeaderRef};
 use crate::decoder::session_key;
 
@@ -18,8 +16,11 @@ pub const OWNED_HEADERS: &[&str] = &["From", "To", "MsgID"];
 
 /// Bodies of at least this many bytes are not copied into their frame:
 /// [`MechanismSession::encode_split`] hands them to the connection's writer as they are
-/// (a cpim frame ends with its body). Below it, one contiguous frame is cheaper to write.
-pub const SPLIT_BODY_MIN: usize = 16 * 1024;
+/// (a cpim frame ends with its body), which copies them once into its write buffer or, when
+/// large, writes them from where they are. Below it, one contiguous frame is cheaper: at 64 B
+/// a split frame cost the sender about 160 more instructions per message, at 1 KiB it saved
+/// about 170 (callgrind, `docs/benchmarks.md`).
+pub const SPLIT_BODY_MIN: usize = 512;
 
 /// Per-session state of the cpim mechanism.
 #[derive(Debug)]
@@ -65,8 +66,12 @@ impl CpimSession {
     ) -> MessageId {
         let id = self.next_id;
         self.next_id += 1;
+        let mut digits = [0u8; 20];
+        let start = codec::decimal(id, &mut digits);
         self.id_text.clear();
-        write!(self.id_text, "{id}").expect("writing to a String cannot fail");
+        // Decimal digits are ASCII.
+        self.id_text
+            .extend(digits[start..].iter().map(|&d| char::from(d)));
         let own = [
             ("From", self.from_value.as_str()),
             ("To", self.to_value.as_str()),

@@ -100,6 +100,7 @@ impl Inner {
                 return Err(SessionError::TooManySessions(max));
             }
             routes.insert(entry.key.clone(), entry.inbound_tx.clone());
+            conn.routes_changed.fetch_add(1, Ordering::Release);
         }
         conn.ever_bound.store(true, Ordering::Release);
         entry.bound = Some(conn.clone());

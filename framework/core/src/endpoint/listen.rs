@@ -77,6 +77,7 @@ impl Inner {
             writer: tx,
             lanes,
             routes: Mutex::new(HashMap::new()),
+            routes_changed: AtomicU64::new(0),
             closed: AtomicBool::new(false),
             ever_bound: AtomicBool::new(false),
             unknown_frames: AtomicU64::new(0),

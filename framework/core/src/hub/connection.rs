@@ -49,6 +49,9 @@ pub(crate) struct Shared {
     /// Per-session lanes, on multi-stream connections.
     pub(crate) lanes: Option<super::lanes::Lanes>,
     pub(crate) routes: Mutex<HashMap<SessionKey, mpsc::Sender<Inbound>>>,
+    /// Counts changes to `routes` (made under its lock): a reader's cached route is valid
+    /// while this has not moved.
+    pub(crate) routes_changed: AtomicU64,
     pub(crate) closed: AtomicBool,
     /// Whether a session has ever been bound (an accepted connection nobody claims is closed
     /// after the bind timeout).
@@ -75,6 +78,7 @@ impl Shared {
         let empty = {
             let mut routes = self.routes.lock().expect("routes lock");
             routes.remove(key);
+            self.routes_changed.fetch_add(1, Ordering::Release);
             routes.is_empty()
         };
         if empty {
@@ -220,6 +224,7 @@ impl Shared {
             .drain()
             .map(|(_, tx)| tx)
             .collect();
+        self.routes_changed.fetch_add(1, Ordering::Release);
         if let Some(e) = error {
             for tx in &routes {
                 // A full queue still gets the error: it is delivered after what is queued.

@@ -6,11 +6,13 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::sync::mpsc;
 
-use super::connection::Shared;
+use super::connection::{Inbound, Shared};
 use crate::error::SessionError;
 use crate::limits::Limit;
-use crate::mechanism::{Frame, FrameDecoder, FrameError};
+use crate::mechanism::{Frame, FrameDecoder, FrameError, SessionKey};
+use crate::message::Message;
 
 /// Initial and minimum free space of the read buffer.
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
@@ -32,6 +34,7 @@ pub(crate) async fn read_loop<R: AsyncRead + Unpin>(
 ) {
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     let mut discarded = 0;
+    let mut last = LastRoute::default();
     // When the frame being received began arriving.
     let mut started: Option<Instant> = None;
     loop {
@@ -39,7 +42,7 @@ pub(crate) async fn read_loop<R: AsyncRead + Unpin>(
             match decoder.decode(&mut buf) {
                 Ok(Some(frame)) => {
                     started = None;
-                    if let Err(e) = deliver(&shared, frame, &limits).await {
+                    if let Err(e) = deliver(&shared, frame, &limits, &mut last).await {
                         return shared.fail(e);
                     }
                 }
@@ -95,8 +98,9 @@ pub(super) async fn deliver(
     shared: &Arc<Shared>,
     frame: Frame,
     limits: &ReadLimits,
+    last: &mut LastRoute,
 ) -> Result<(), SessionError> {
-    route(shared, frame).await;
+    route(shared, frame, last).await;
     let max = limits.max_unknown_session_frames;
     if shared.unknown_frames.load(Ordering::Relaxed) > max {
         tracing::debug!(peer = %shared.peer, "too many frames for unknown sessions");
@@ -138,7 +142,27 @@ pub(super) fn count_discarded(shared: &Shared, decoder: &dyn FrameDecoder, seen:
     }
 }
 
-async fn route(shared: &Arc<Shared>, frame: Frame) {
+/// The route of the last frame delivered: consecutive frames of one session skip the routes
+/// lock and the key's hashing. It holds the sender weakly, so a session's stream still ends
+/// when its routes are dropped.
+#[derive(Default)]
+pub(super) struct LastRoute(Option<(SessionKey, mpsc::WeakSender<Inbound>, u64)>);
+
+impl LastRoute {
+    /// The sender for `key`, if it is the cached one and routes have not changed since.
+    fn get(&self, key: &SessionKey, changed: u64) -> Option<mpsc::Sender<Inbound>> {
+        match &self.0 {
+            Some((k, tx, at)) if *at == changed && k == key => tx.upgrade(),
+            _ => None,
+        }
+    }
+}
+
+async fn route(shared: &Arc<Shared>, frame: Frame, last: &mut LastRoute) {
+    let changed = shared.routes_changed.load(Ordering::Acquire);
+    if let Some(tx) = last.get(&frame.key, changed) {
+        return send(shared, &tx, frame.message).await;
+    }
     let known = shared
         .routes
         .lock()
@@ -146,7 +170,10 @@ async fn route(shared: &Arc<Shared>, frame: Frame) {
         .get(&frame.key)
         .cloned();
     let (tx, message) = match known {
-        Some(tx) => (tx, frame.message),
+        Some(tx) => {
+            last.0 = Some((frame.key, tx.downgrade(), changed));
+            (tx, frame.message)
+        }
         None => {
             let Some(ep) = shared.endpoint.upgrade() else {
                 return shared.count_unknown(1);
@@ -159,6 +186,12 @@ async fn route(shared: &Arc<Shared>, frame: Frame) {
             }
         }
     };
+    send(shared, &tx, message).await;
+}
+
+/// Queues `message` for its session, counting it received, or discarded when the session
+/// has gone.
+async fn send(shared: &Shared, tx: &mpsc::Sender<Inbound>, message: Message) {
     if tx.send(Box::new(Ok(message))).await.is_ok() {
         shared.frames_received.fetch_add(1, Ordering::Relaxed);
     } else {

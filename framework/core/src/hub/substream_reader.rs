@@ -10,7 +10,7 @@ use std::time::Instant;
 use bytes::BytesMut;
 
 use super::connection::Shared;
-use super::reader::{ReadLimits, count_discarded, deliver, framing_error};
+use super::reader::{LastRoute, ReadLimits, count_discarded, deliver, framing_error};
 use crate::error::SessionError;
 use crate::limits::Limit;
 use crate::mechanism::FrameDecoder;
@@ -36,6 +36,7 @@ pub(crate) async fn read_substreams(
     limits: ReadLimits,
 ) {
     let mut inbound: HashMap<u16, Inbound> = HashMap::new();
+    let mut last = LastRoute::default();
     loop {
         // A frame stalled mid-way on any sub-stream ends the connection, as on a byte stream.
         let oldest = inbound.values().filter_map(|s| s.started).min();
@@ -84,7 +85,7 @@ pub(crate) async fn read_substreams(
             match stream.decoder.decode(&mut stream.buf) {
                 Ok(Some(frame)) => {
                     stream.started = None;
-                    if let Err(e) = deliver(&shared, frame, &limits).await {
+                    if let Err(e) = deliver(&shared, frame, &limits, &mut last).await {
                         return shared.fail(e);
                     }
                 }

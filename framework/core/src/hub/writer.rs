@@ -64,6 +64,11 @@ impl<W: AsyncWrite + Unpin> Out<W> {
     /// Buffers a small part; writes a large one directly, after what is buffered.
     async fn put(&mut self, mut frame: Bytes) -> io::Result<()> {
         if frame.len() < WRITE_BUFFER {
+            if self.buf.len() + frame.len() > WRITE_BUFFER {
+                // Write what is buffered first: growing the buffer past its capacity would
+                // reallocate it and copy everything buffered (every 64 frames of 1 KiB).
+                self.drain_buf().await?;
+            }
             self.buf.extend_from_slice(&frame);
             if self.buf.len() >= WRITE_BUFFER {
                 self.drain_buf().await?;

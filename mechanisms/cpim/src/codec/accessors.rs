@@ -59,7 +59,7 @@ impl CpimMessage {
         self.meta_headers("Subject")
             .map(|h| Subject {
                 lang: h.param("lang").map(str::to_owned),
-                text: h.value.clone(),
+                text: h.value.to_string(),
             })
             .collect()
     }
@@ -74,7 +74,7 @@ impl CpimMessage {
         self.meta_headers("NS")
             .map(|h| {
                 Namespace::parse(&h.value).ok_or_else(|| CpimError::BadNamespace {
-                    value: h.value.clone(),
+                    value: h.value.to_string(),
                 })
             })
             .collect()
@@ -102,7 +102,7 @@ impl CpimMessage {
 fn address(h: &Header) -> Result<Address, CpimError> {
     Address::parse(&h.value).ok_or_else(|| CpimError::BadAddress {
         header: h.base_name().to_owned(),
-        value: h.value.clone(),
+        value: h.value.to_string(),
     })
 }
 

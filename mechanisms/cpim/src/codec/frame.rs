@@ -46,6 +46,9 @@ enum State {
 
 const CONTENT_TYPE: &[u8] = b"content-type";
 
+/// How [`encode_envelope`] begins an envelope, up to the Content-Length value.
+const CANONICAL_HEAD: &[u8] = b"Content-Type: message/cpim\r\nContent-Length: ";
+
 impl FrameDecoder {
     /// A decoder waiting for the first envelope.
     pub fn new(limits: CodecLimits) -> Self {
@@ -73,6 +76,9 @@ impl FrameDecoder {
         loop {
             match self.state {
                 State::Seeking => {
+                    if !self.mid_line && self.canonical_envelope(src)? {
+                        continue;
+                    }
                     if !self.seek(src)? {
                         return Ok(None);
                     }
@@ -115,6 +121,37 @@ impl FrameDecoder {
     /// Whether a frame has been started but not completed (an EOF now would truncate it).
     pub fn is_mid_frame(&self) -> bool {
         self.state != State::Seeking
+    }
+
+    /// Consumes a complete envelope in exactly the form [`encode_envelope`] writes, if `src`
+    /// starts with one: the common case, parsed without going line by line. Everything else
+    /// (other spelling, garbage, an envelope not complete yet) is left to the general path,
+    /// which applies the same checks to the same bytes.
+    fn canonical_envelope(&mut self, src: &mut BytesMut) -> Result<bool, FrameError> {
+        let Some(rest) = src.strip_prefix(CANONICAL_HEAD) else {
+            return Ok(false);
+        };
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let len = CANONICAL_HEAD.len() + digits + 4;
+        if digits == 0
+            || rest.get(digits..digits + 4) != Some(b"\r\n\r\n")
+            || len > self.limits.max_header_block
+        {
+            return Ok(false);
+        }
+        let value = parse_length(&rest[..digits])?;
+        if value > self.limits.max_message as u64 {
+            return Err(FrameError::TooLarge {
+                size: value,
+                limit: self.limits.max_message,
+            });
+        }
+        let value = value as usize;
+        src.advance(len);
+        self.content_length = Some(value);
+        self.state = State::Body(value);
+        self.needed = value;
+        Ok(true)
     }
 
     /// Looks for the envelope's Content-Type line; true once found and consumed.
@@ -290,10 +327,30 @@ fn parse_length(value: &[u8]) -> Result<u64, FrameError> {
 
 /// Appends the envelope `Content-Type: message/cpim\r\nContent-Length: {len}\r\n\r\n`.
 pub fn encode_envelope(payload_len: usize, dst: &mut BytesMut) {
-    use std::fmt::Write;
-    dst.put_slice(b"Content-Type: message/cpim\r\nContent-Length: ");
-    write!(dst, "{payload_len}").expect("writing to a BytesMut cannot fail");
+    let mut digits = [0u8; 20];
+    let start = decimal(payload_len as u64, &mut digits);
+    dst.put_slice(CANONICAL_HEAD);
+    dst.put_slice(&digits[start..]);
     dst.put_slice(b"\r\n\r\n");
+}
+
+/// Exactly the number of bytes [`encode_envelope`] appends.
+pub(crate) fn envelope_len(payload_len: usize) -> usize {
+    let digits = payload_len.checked_ilog10().map_or(1, |d| d as usize + 1);
+    CANONICAL_HEAD.len() + digits + 4
+}
+
+/// Writes `n` in decimal at the end of `buf`; returns where the digits start.
+pub(crate) fn decimal(mut n: u64, buf: &mut [u8; 20]) -> usize {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return i;
+        }
+    }
 }
 
 /// Appends the envelope followed by `msg.encode()`.
@@ -316,6 +373,56 @@ mod tests {
         assert_eq!(d.decode(&mut b).unwrap().as_deref(), Some(&b"abc"[..]));
         assert_eq!(&b[..], b"X");
         assert!(!d.is_mid_frame());
+    }
+
+    #[test]
+    fn envelope_lengths_are_exact() {
+        for n in [0, 1, 9, 10, 99, 100, 12_345, usize::MAX] {
+            let mut b = BytesMut::new();
+            encode_envelope(n, &mut b);
+            assert_eq!(b.len(), envelope_len(n), "{n}");
+            let text = format!("Content-Type: message/cpim\r\nContent-Length: {n}\r\n\r\n");
+            assert_eq!(&b[..], text.as_bytes());
+        }
+    }
+
+    #[test]
+    fn canonical_envelopes_get_the_same_checks() {
+        let mut wire = BytesMut::new();
+        encode_envelope(3, &mut wire);
+        wire.extend_from_slice(b"abc");
+        encode_envelope(4, &mut wire);
+        wire.extend_from_slice(b"defg");
+        let mut d = dec();
+        assert_eq!(d.decode(&mut wire).unwrap().as_deref(), Some(&b"abc"[..]));
+        assert_eq!(d.decode(&mut wire).unwrap().as_deref(), Some(&b"defg"[..]));
+        assert!(wire.is_empty() && !d.is_mid_frame());
+
+        let limits = |max_message, max_header_block| CodecLimits {
+            max_message,
+            max_header_block,
+            ..CodecLimits::default()
+        };
+        let mut big = BytesMut::new();
+        encode_envelope(101, &mut big);
+        let mut d = FrameDecoder::new(limits(100, 1024));
+        assert_eq!(
+            d.decode(&mut big.clone()),
+            Err(FrameError::TooLarge {
+                size: 101,
+                limit: 100
+            })
+        );
+        let mut d = FrameDecoder::new(limits(1000, big.len() - 1));
+        assert_eq!(
+            d.decode(&mut big.clone()),
+            Err(FrameError::HeaderTooLong {
+                limit: big.len() - 1
+            })
+        );
+        let mut d = FrameDecoder::new(limits(1000, big.len()));
+        assert_eq!(d.decode(&mut big), Ok(None));
+        assert!(big.is_empty() && d.reserve_hint() == 101);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 
 use std::borrow::Cow;
 
-use bytes::{BufMut, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
+use imsession::SharedStr;
 
 use super::CpimError;
 
@@ -35,29 +36,64 @@ fn is_ctl(b: u8) -> bool {
     b < 0x20 || b == 0x7f
 }
 
+/// Whether `b` has a control character (CTL: below 0x20, or 0x7f), tested a word at a time.
+pub(crate) fn has_ctl(b: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    const DEL: u64 = u64::from_ne_bytes([0x7f; 8]);
+    let words = b.chunks_exact(8);
+    let tail = words.remainder();
+    for w in words {
+        let x = u64::from_ne_bytes(w.try_into().expect("8 bytes"));
+        // A byte below 0x20 (its high bit clear), or a byte equal to 0x7f.
+        let low = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        let y = x ^ DEL;
+        let del = y.wrapping_sub(ONES) & !y & HIGH;
+        if low | del != 0 {
+            return true;
+        }
+    }
+    tail.iter().copied().any(is_ctl)
+}
+
 /// Parses one meta-data header line (line terminator already removed).
-pub(crate) fn parse_meta_line(raw: &[u8], line: usize, offset: usize) -> Result<Header, CpimError> {
+///
+/// The name and value are slices of `raw`, not copies, unless the name has parameters (they
+/// follow the colon on the wire) or the value has escapes to undo.
+pub(crate) fn parse_meta_line(raw: Bytes, line: usize, offset: usize) -> Result<Header, CpimError> {
+    if matches!(raw.first(), Some(b' ' | b'\t')) {
+        return Err(CpimError::FoldedHeader { line, offset });
+    }
+    let text = SharedStr::from_utf8(raw).map_err(|_| CpimError::NonUtf8Header { line, offset })?;
+    parse_meta_in(&text, &text, line, offset)
+}
+
+/// [`parse_meta_line`] of `text`, a line that lies within `block` (name and value are
+/// sliced from `block`).
+pub(crate) fn parse_meta_in(
+    block: &SharedStr,
+    text: &str,
+    line: usize,
+    offset: usize,
+) -> Result<Header, CpimError> {
     let malformed = |reason| CpimError::MalformedHeader {
         line,
         offset,
         reason,
     };
-    if matches!(raw.first(), Some(b' ' | b'\t')) {
+    if matches!(text.as_bytes().first(), Some(b' ' | b'\t')) {
         return Err(CpimError::FoldedHeader { line, offset });
     }
-    let text = std::str::from_utf8(raw).map_err(|_| CpimError::NonUtf8Header { line, offset })?;
-    if raw.iter().copied().any(is_ctl) {
+    let bytes = text.as_bytes();
+    if has_ctl(bytes) {
         return Err(malformed("control character in header"));
     }
-    let colon = raw
-        .iter()
-        .position(|&b| b == b':')
-        .ok_or_else(|| malformed("missing colon"))?;
+    let colon = memchr::memchr(b':', bytes).ok_or_else(|| malformed("missing colon"))?;
     let name = &text[..colon];
     if !is_header_name(name) {
         return Err(malformed("bad header name"));
     }
-    let rest = &raw[colon + 1..];
+    let rest = &bytes[colon + 1..];
     let mut i = 0;
     while rest.get(i) == Some(&b';') {
         i += 1;
@@ -75,17 +111,26 @@ pub(crate) fn parse_meta_line(raw: &[u8], line: usize, offset: usize) -> Result<
         return Err(malformed("missing space after colon"));
     }
     let params = &text[colon + 1..colon + 1 + i];
-    let value = unescape(&text[colon + 2 + i..]).map_err(|()| CpimError::BadEscape {
-        line,
-        name: name.to_owned(),
-    })?;
-    let mut full_name = String::with_capacity(name.len() + params.len());
-    full_name.push_str(name);
-    full_name.push_str(params);
-    Ok(Header {
-        name: full_name,
-        value: value.into_owned(),
-    })
+    let raw_value = &text[colon + 2 + i..];
+    let value = match unescape(raw_value) {
+        Ok(Cow::Borrowed(v)) => block.slice_ref(v),
+        Ok(Cow::Owned(v)) => SharedStr::from(v),
+        Err(()) => {
+            return Err(CpimError::BadEscape {
+                line,
+                name: name.to_owned(),
+            });
+        }
+    };
+    let name = if params.is_empty() {
+        block.slice_ref(name)
+    } else {
+        let mut full_name = String::with_capacity(name.len() + params.len());
+        full_name.push_str(name);
+        full_name.push_str(params);
+        SharedStr::from(full_name)
+    };
+    Ok(Header { name, value })
 }
 
 /// End of a `Token / Number / String` parameter value starting at `i`.
@@ -110,10 +155,10 @@ fn param_value_end(b: &[u8], mut i: usize) -> Option<usize> {
 /// Appends one meta-data header line: the base name, `:`, any parameters, a space, the
 /// escaped value, CRLF (RFC 3862 §3.3).
 pub(crate) fn write_meta(name: &str, value: &str, dst: &mut BytesMut) {
-    let base = name.split(';').next().unwrap_or_default();
-    dst.put_slice(base.as_bytes());
+    let base = memchr::memchr(b';', name.as_bytes()).unwrap_or(name.len());
+    dst.put_slice(&name.as_bytes()[..base]);
     dst.put_u8(b':');
-    dst.put_slice(&name.as_bytes()[base.len()..]);
+    dst.put_slice(&name.as_bytes()[base..]);
     dst.put_u8(b' ');
     escape_into(value, dst);
     dst.put_slice(b"\r\n");
@@ -184,7 +229,7 @@ fn escape_of(c: char) -> Option<Cow<'static, str>> {
 /// Quotes are not escaped: whether a quote delimits a string cannot be known from an
 /// unescaped value.
 pub(crate) fn escape_into(value: &str, dst: &mut BytesMut) {
-    if !value.bytes().any(|b| b == b'\\' || is_ctl(b)) {
+    if !needs_escape(value) {
         // The common case: nothing to escape, one copy.
         dst.put_slice(value.as_bytes());
         return;
@@ -200,8 +245,16 @@ pub(crate) fn escape_into(value: &str, dst: &mut BytesMut) {
     dst.put_slice(&value.as_bytes()[start..]);
 }
 
+/// Whether [`escape_into`] changes `value`.
+fn needs_escape(value: &str) -> bool {
+    has_ctl(value.as_bytes()) || memchr::memchr(b'\\', value.as_bytes()).is_some()
+}
+
 /// Length of [`escape_into`] output.
 pub(crate) fn escaped_len(value: &str) -> usize {
+    if !needs_escape(value) {
+        return value.len();
+    }
     value
         .bytes()
         .map(|b| match b {
@@ -285,6 +338,26 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_are_found_anywhere() {
+        for len in 0..20 {
+            let clean = vec![b'a'; len];
+            assert!(!has_ctl(&clean));
+            for at in 0..len {
+                for c in [0u8, 0x09, 0x1f, 0x7f] {
+                    let mut dirty = clean.clone();
+                    dirty[at] = c;
+                    assert!(has_ctl(&dirty), "{c:#x} at {at} of {len}");
+                }
+                for c in [0x20u8, 0x7e, 0x80, 0xc3, 0xff] {
+                    let mut other = clean.clone();
+                    other[at] = c;
+                    assert!(!has_ctl(&other), "{c:#x} at {at} of {len}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn unescapes_all_forms() {
         let u = |s| unescape(s).unwrap().into_owned();
         assert_eq!(u(r#"\\\"\'\b\t\n\r"#), "\\\"'\u{8}\t\n\r");
@@ -298,7 +371,12 @@ mod tests {
 
     #[test]
     fn parses_params_and_prefix() {
-        let h = parse_meta_line(br#"Subject:;lang=fr;x="a;b c" bonjour"#, 1, 0).unwrap();
+        let h = parse_meta_line(
+            Bytes::from_static(br#"Subject:;lang=fr;x="a;b c" bonjour"#),
+            1,
+            0,
+        )
+        .unwrap();
         assert_eq!(h.name, r#"Subject;lang=fr;x="a;b c""#);
         assert_eq!(h.value, "bonjour");
         assert!(h.is("subject"));
@@ -314,13 +392,13 @@ mod tests {
                 .chain(*b"\r\n")
                 .collect::<Vec<_>>()[..]
         );
-        let h = parse_meta_line(b"NS.Opt: v", 1, 0).unwrap();
+        let h = parse_meta_line(Bytes::from_static(b"NS.Opt: v"), 1, 0).unwrap();
         assert_eq!(h.prefix(), Some("NS"));
     }
 
     #[test]
     fn rejects_bad_lines() {
-        let e = |l: &[u8]| parse_meta_line(l, 3, 7).unwrap_err();
+        let e = |l: &'static [u8]| parse_meta_line(Bytes::from_static(l), 3, 7).unwrap_err();
         assert!(matches!(
             e(b" From: x"),
             CpimError::FoldedHeader { line: 3, offset: 7 }

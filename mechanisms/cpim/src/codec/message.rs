@@ -1,8 +1,9 @@
 //! [`CpimMessage`]: decoding and encoding a message/cpim body (RFC 3862 §2).
 
 use bytes::{Bytes, BytesMut};
+use imsession::SharedStr;
 
-use super::header::parse_meta_line;
+use super::header::{has_ctl, parse_meta_in, parse_meta_line};
 use super::parts::{HeaderRef, parts_len, write_parts};
 use super::{CodecLimits, CpimError, Header};
 
@@ -22,7 +23,7 @@ pub struct CpimMessage {
 
 impl CpimMessage {
     /// A message with no meta-data headers, one `Content-Type` content header and `body`.
-    pub fn new(content_type: impl Into<String>, body: impl Into<Bytes>) -> Self {
+    pub fn new(content_type: impl Into<SharedStr>, body: impl Into<Bytes>) -> Self {
         Self {
             meta: Vec::new(),
             content: vec![Header::new("Content-Type", content_type)],
@@ -39,70 +40,11 @@ impl CpimMessage {
     /// dropped. The header sections together may not exceed `limits.max_header_block` bytes,
     /// and `data` may not exceed `limits.max_message`.
     pub fn decode(data: Bytes, limits: &CodecLimits) -> Result<Self, CpimError> {
-        if data.len() > limits.max_message {
-            return Err(CpimError::MessageTooLarge {
-                size: data.len(),
-                limit: limits.max_message,
-            });
-        }
-        let mut lines = Lines {
-            data: &data,
-            pos: 0,
-            line: 0,
-            limit: limits.max_header_block,
-        };
-
-        let mut meta = Vec::new();
-        loop {
-            let (raw, offset) = lines.next("meta-data")?;
-            if raw.is_empty() {
-                break;
-            }
-            meta.push(parse_meta_line(raw, lines.line, offset)?);
-        }
-
-        let mut content: Vec<Header> = Vec::new();
-        loop {
-            let (raw, offset) = lines.next("content")?;
-            if raw.is_empty() {
-                break;
-            }
-            let line = lines.line;
-            let malformed = |reason| CpimError::MalformedHeader {
-                line,
-                offset,
-                reason,
-            };
-            let text =
-                std::str::from_utf8(raw).map_err(|_| CpimError::NonUtf8Header { line, offset })?;
-            if raw.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
-                return Err(malformed("control character in header"));
-            }
-            if matches!(raw[0], b' ' | b'\t') {
-                let last = content
-                    .last_mut()
-                    .ok_or_else(|| malformed("continuation without header"))?;
-                last.value.push_str("\r\n");
-                last.value.push_str(text);
-                continue;
-            }
-            let (name, value) = text
-                .split_once(':')
-                .ok_or_else(|| malformed("missing colon"))?;
-            if name.is_empty() || name.bytes().any(|b| b == b' ' || b == b'\t') {
-                return Err(malformed("bad header name"));
-            }
-            content.push(Header::new(name, value.trim_start_matches([' ', '\t'])));
-        }
-
-        if !content.iter().any(|h| h.is("Content-Type")) {
-            return Err(CpimError::MissingContentType);
-        }
-        let body = data.slice(lines.pos..);
+        let parts = Parts::decode(data, limits, false)?;
         Ok(Self {
-            meta,
-            content,
-            body,
+            meta: parts.meta,
+            content: parts.content,
+            body: parts.body,
         })
     }
 
@@ -140,6 +82,135 @@ impl CpimMessage {
     }
 }
 
+/// The sections of a decoded message/cpim body, the first `Content-Type` content header
+/// optionally set apart.
+pub(crate) struct Parts {
+    /// Meta-data headers in order.
+    pub(crate) meta: Vec<Header>,
+    /// Content headers in order (without the first `Content-Type` when it is set apart).
+    pub(crate) content: Vec<Header>,
+    /// The first `Content-Type` value, when set apart.
+    pub(crate) content_type: Option<SharedStr>,
+    /// The payload, a slice of the decoded bytes.
+    pub(crate) body: Bytes,
+}
+
+/// Meta-data headers a message usually has (`From`, `To`, `MsgID`, `DateTime`): the first
+/// allocation of the meta-data list holds this many.
+const USUAL_META: usize = 4;
+
+impl Parts {
+    /// Decodes as [`CpimMessage::decode`] describes; with `type_apart`, the first
+    /// `Content-Type` header goes to [`Parts::content_type`] instead of the content list.
+    /// Header names and values are slices of `data` (copies only where a meta-data name has
+    /// parameters, a value has escapes, or a content header is folded).
+    pub(crate) fn decode(
+        data: Bytes,
+        limits: &CodecLimits,
+        type_apart: bool,
+    ) -> Result<Self, CpimError> {
+        if data.len() > limits.max_message {
+            return Err(CpimError::MessageTooLarge {
+                size: data.len(),
+                limit: limits.max_message,
+            });
+        }
+        let mut lines = Lines {
+            data: &data,
+            pos: 0,
+            line: 0,
+            limit: limits.max_header_block,
+        };
+        // Both header sections validated as UTF-8 in one go, when they are complete and UTF-8;
+        // otherwise each line is validated on its own, which finds the error and its line.
+        let block = lines
+            .header_end()
+            .and_then(|end| SharedStr::from_utf8(data.slice(..end)).ok());
+
+        let mut meta = Vec::with_capacity(USUAL_META);
+        loop {
+            let (raw, offset) = lines.next("meta-data")?;
+            if raw.is_empty() {
+                break;
+            }
+            meta.push(match &block {
+                Some(b) => parse_meta_in(b, &b[offset..offset + raw.len()], lines.line, offset)?,
+                None => parse_meta_line(data.slice_ref(raw), lines.line, offset)?,
+            });
+        }
+
+        let mut content: Vec<Header> = Vec::new();
+        let mut content_type: Option<SharedStr> = None;
+        // Whether the last content header read is the one set apart (continuations extend it).
+        let mut last_apart = false;
+        loop {
+            let (raw, offset) = lines.next("content")?;
+            if raw.is_empty() {
+                break;
+            }
+            let line = lines.line;
+            let malformed = |reason| CpimError::MalformedHeader {
+                line,
+                offset,
+                reason,
+            };
+            let line_text: SharedStr;
+            let (text, whole) = match &block {
+                Some(b) => (&b[offset..offset + raw.len()], b),
+                None => {
+                    line_text = SharedStr::from_utf8(data.slice_ref(raw))
+                        .map_err(|_| CpimError::NonUtf8Header { line, offset })?;
+                    (line_text.as_str(), &line_text)
+                }
+            };
+            if has_ctl(raw) && raw.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+                return Err(malformed("control character in header"));
+            }
+            if matches!(raw[0], b' ' | b'\t') {
+                let last = if last_apart {
+                    content_type.as_mut()
+                } else {
+                    content.last_mut().map(|h| &mut h.value)
+                };
+                let last = last.ok_or_else(|| malformed("continuation without header"))?;
+                let mut folded = String::with_capacity(last.len() + 2 + text.len());
+                folded.push_str(last);
+                folded.push_str("\r\n");
+                folded.push_str(text);
+                *last = SharedStr::from(folded);
+                continue;
+            }
+            let colon = memchr::memchr(b':', raw).ok_or_else(|| malformed("missing colon"))?;
+            let name = &text[..colon];
+            if name.is_empty() || name.bytes().any(|b| b == b' ' || b == b'\t') {
+                return Err(malformed("bad header name"));
+            }
+            let value = whole.slice_ref(text[colon + 1..].trim_start_matches([' ', '\t']));
+            let header = Header {
+                name: whole.slice_ref(name),
+                value,
+            };
+            last_apart = type_apart && content_type.is_none() && header.is("Content-Type");
+            if last_apart {
+                content_type = Some(header.value);
+            } else {
+                content.push(header);
+            }
+        }
+
+        if content_type.is_none() && !content.iter().any(|h| h.is("Content-Type")) {
+            return Err(CpimError::MissingContentType);
+        }
+        let body = data.slice(lines.pos..);
+        Ok(Self {
+            meta,
+            content,
+            content_type,
+            body,
+        })
+    }
+}
+
 /// Header line splitter enforcing the header block limit.
 struct Lines<'a> {
     data: &'a [u8],
@@ -149,11 +220,21 @@ struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
+    /// Where the two header sections end (just after the content section's blank line), if
+    /// both are complete within the limit; the lines are not consumed.
+    fn header_end(&self) -> Option<usize> {
+        let mut ahead = Lines { ..*self };
+        for section in ["meta-data", "content"] {
+            while !ahead.next(section).ok()?.0.is_empty() {}
+        }
+        Some(ahead.pos)
+    }
+
     /// Next line without terminator, and its offset.
     fn next(&mut self, section: &'static str) -> Result<(&'a [u8], usize), CpimError> {
         let window_end = self.data.len().min(self.limit);
         let window = self.data.get(self.pos..window_end).unwrap_or_default();
-        let Some(nl) = window.iter().position(|&b| b == b'\n') else {
+        let Some(nl) = memchr::memchr(b'\n', window) else {
             return Err(if window_end < self.data.len() {
                 CpimError::HeaderBlockTooLarge { limit: self.limit }
             } else {
@@ -185,6 +266,19 @@ Content-Type: text/plain\r\nX-Folded: a\r\n b\r\n\r\nbody\r\n\r\nmore";
         assert_eq!(m.body.as_ptr(), data[data.len() - 12..].as_ptr());
         assert_eq!(m.to_bytes(), data);
         assert_eq!(m.encoded_len(), data.len());
+    }
+
+    #[test]
+    fn names_and_values_are_slices_of_the_frame_unless_rewritten() {
+        let data = Bytes::from_static(MSG);
+        let within = |s: &str| data.as_ptr_range().contains(&s.as_ptr());
+        let m = CpimMessage::decode(data.clone(), &CodecLimits::default()).unwrap();
+        let (from, subject) = (&m.meta[0], &m.meta[1]);
+        assert!(within(&from.name) && within(&from.value), "{from:?}");
+        assert!(within(&m.content[0].name) && within(&m.content[0].value));
+        // Parameters move into the name, escapes are undone, folds are joined: copies.
+        assert!(!within(&subject.name) && !within(&subject.value));
+        assert!(!within(&m.content[1].value));
     }
 
     #[test]

@@ -48,10 +48,12 @@ pub use address::{Address, Namespace};
 pub use datetime::format_date_time;
 pub use delivery::{DELIVERY_STATUS_TYPE, DeliveryStatus};
 pub use error::{CpimError, FrameError};
+pub(crate) use frame::decimal;
 pub use frame::{FrameDecoder, encode_envelope, encode_frame};
 pub use header::{Header, check_header};
 pub use limits::{CodecLimits, DEFAULT_MAX_GARBAGE, DEFAULT_MAX_HEADER_BLOCK, DEFAULT_MAX_MESSAGE};
 pub use message::CpimMessage;
+pub(crate) use message::Parts;
 pub use parts::{HeaderRef, encode_frame_head, encode_frame_parts};
 
 /// The media type of the outer envelope.

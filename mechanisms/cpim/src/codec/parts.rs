@@ -3,15 +3,12 @@
 
 use bytes::{BufMut, BytesMut};
 
-use super::frame::encode_envelope;
+use super::frame::{encode_envelope, envelope_len};
 use super::header::{meta_len, write_meta};
 
 /// A header by reference: `(name, value)`, the name with its parameters (see
 /// [`Header`](super::Header)), the value unescaped.
 pub type HeaderRef<'a> = (&'a str, &'a str);
-
-/// Upper bound of the envelope's length with a 20-digit Content-Length.
-pub(crate) const ENVELOPE_MAX: usize = 64;
 
 /// Length of the message/cpim body [`write_parts`] appends.
 pub(crate) fn parts_len<'a>(
@@ -64,7 +61,9 @@ where
     C: Iterator<Item = HeaderRef<'a>> + Clone,
 {
     let len = parts_len(meta.clone(), content.clone(), body.len());
-    dst.reserve(len + ENVELOPE_MAX);
+    // Exactly: a frame encoded into an empty buffer then fills its allocation, and freezing
+    // it allocates nothing more.
+    dst.reserve(envelope_len(len) + len);
     encode_envelope(len, dst);
     write_parts(meta, content, body, dst);
 }
@@ -78,7 +77,7 @@ where
     C: Iterator<Item = HeaderRef<'a>> + Clone,
 {
     let len = parts_len(meta.clone(), content.clone(), body_len);
-    dst.reserve(len - body_len + ENVELOPE_MAX);
+    dst.reserve(envelope_len(len) + len - body_len);
     encode_envelope(len, dst);
     write_headers(meta, content, dst);
 }
