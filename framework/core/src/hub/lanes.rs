@@ -100,6 +100,13 @@ impl Lane {
                     batch.extend_from_slice(&b);
                     self.tracked.extend(t);
                 }
+                Poll::Ready(Some(WriteCmd::Split(h, b, t)))
+                    if batch.len() + h.len() + b.len() <= max =>
+                {
+                    batch.extend_from_slice(&h);
+                    batch.extend_from_slice(&b);
+                    self.tracked.extend(t);
+                }
                 Poll::Ready(Some(cmd)) => {
                     self.held = Some(cmd);
                     return;
@@ -179,8 +186,8 @@ struct LaneWriter {
 /// dropped, which aborts it). Returns the write error, if any. Before returning it reports
 /// every tracked frame not completely written (including those still queued) as not sent.
 ///
-/// Consecutive frames of one lane smaller than [`SubStreamWrite::max_chunk`] are sent
-/// together as one chunk: a message of a few hundred bytes does not cost an SCTP user message
+/// Consecutive frames of one lane smaller than [`SubStreamWrite::max_chunk`] (split ones
+/// included) are sent together as one chunk: a message of a few hundred bytes does not cost an SCTP user message
 /// of its own when more are queued behind it.
 pub(crate) async fn write_substreams(
     io: Box<dyn SubStreamWrite>,
@@ -313,6 +320,14 @@ impl LaneWriter {
             }
             match lane.poll_cmd(cx) {
                 Poll::Ready(Some(WriteCmd::Frame(b, tracked))) if b.len() < max => {
+                    self.batch.extend_from_slice(&b);
+                    lane.tracked.extend(tracked);
+                    lane.gather(&mut self.batch, max, cx);
+                    lane.current = self.batch.split().freeze();
+                }
+                Poll::Ready(Some(WriteCmd::Split(h, b, tracked))) if h.len() + b.len() < max => {
+                    // A split frame smaller than a chunk is cheaper copied than sent in two.
+                    self.batch.extend_from_slice(&h);
                     self.batch.extend_from_slice(&b);
                     lane.tracked.extend(tracked);
                     lane.gather(&mut self.batch, max, cx);
@@ -515,6 +530,10 @@ mod tests {
         let (lanes, register) = Lanes::new(16);
         // Chunks of at most 10: 3 + 3 + 3 fit one, the next 3 and the 4 the next, 10 alone.
         let tx = lane(&lanes, &ledger, &[3, 3, 3, 3, 4, 10]).await;
+        // A split frame of 2 + 3 joins the next batch too.
+        let (head, body) = (Bytes::from_static(b"hh"), Bytes::from_static(b"bbb"));
+        let tracked = Some((ledger.clone(), MessageId(7)));
+        tx.send(WriteCmd::Split(head, body, tracked)).await.unwrap();
         drop(tx);
         let (io, log, _) = budget(usize::MAX);
         let (_main_tx, main) = mpsc::channel(1);
@@ -523,8 +542,8 @@ mod tests {
         write_substreams(io, main, register, closing, abort)
             .await
             .unwrap();
-        assert_eq!(*log.lock().unwrap(), [(1, 9), (1, 7), (1, 10)]);
-        assert_eq!(ledger.last_written(), Some(MessageId(6)));
+        assert_eq!(*log.lock().unwrap(), [(1, 9), (1, 7), (1, 10), (1, 5)]);
+        assert_eq!(ledger.last_written(), Some(MessageId(7)));
         assert!(events.try_recv().is_err(), "nothing reported not sent");
     }
 
