@@ -10,7 +10,7 @@ pub(crate) mod cases;
 mod substream_io;
 
 pub use cases::{BOTH_WAYS, CONCURRENT, LARGE_TRANSFER, STEP_TIMEOUT, TRANSFER_CHUNK};
-pub use substream_io::SUITE_SUB_STREAM;
+pub use substream_io::{SUITE_SUB_STREAM, SubStreamIo};
 
 /// Every case of the transport suite, in the order they run.
 pub const TRANSPORT_CASES: &[&str] = &[

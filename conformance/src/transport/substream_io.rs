@@ -6,6 +6,8 @@
 //! arriving on any other sub-stream fail the read: the suite writes only sub-stream 0, so they
 //! were misrouted. Shutting down closes the whole connection gracefully, as
 //! [`SubStreamWrite::poll_close`] does (a multi-stream connection has no half-close).
+//!
+//! The benchmark harness frames its raw-SCTP baseline over the same adapter, so it is public.
 
 use std::io;
 use std::pin::Pin;
@@ -19,20 +21,49 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 pub const SUITE_SUB_STREAM: u16 = 0;
 
 /// Sub-stream [`SUITE_SUB_STREAM`] of a multi-stream connection as a byte stream.
-pub(crate) struct SubStreamIo {
+pub struct SubStreamIo {
     reader: Box<dyn SubStreamRead>,
     writer: Box<dyn SubStreamWrite>,
     /// What is left of the last chunk read.
     pending: Bytes,
 }
 
+impl std::fmt::Debug for SubStreamIo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SubStreamIo")
+            .field("pending", &self.pending.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl SubStreamIo {
-    pub(crate) fn new(io: SubStreams) -> Self {
+    /// Sub-stream [`SUITE_SUB_STREAM`] of `io`.
+    pub fn new(io: SubStreams) -> Self {
         Self {
             reader: io.reader,
             writer: io.writer,
             pending: Bytes::new(),
         }
+    }
+
+    /// Like [`AsyncWrite::poll_write`], but the chunk sent is a slice of `buf`, not a copy:
+    /// takes up to [`SubStreamWrite::max_chunk`] bytes off the front of `buf` and returns how
+    /// many.
+    ///
+    /// # Errors
+    /// When the connection failed.
+    pub fn poll_write_shared(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut Bytes,
+    ) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        ready!(self.writer.poll_ready(cx))?;
+        let n = buf.len().min(self.writer.max_chunk().max(1));
+        self.writer.send(SUITE_SUB_STREAM, buf.split_to(n))?;
+        Poll::Ready(Ok(n))
     }
 }
 

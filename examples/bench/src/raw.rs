@@ -1,11 +1,14 @@
 //! The baselines' workloads: length-prefixed frames (tokio-util's `LengthDelimitedCodec`,
 //! 4-byte length) over a raw stream, with the same 64 KiB read and write buffering the
-//! framework's connection hub uses.
+//! framework's connection hub uses, and its rule for large frames: a payload of at least
+//! [`BUFFER`] bytes is written after its length without being copied into the buffer.
 
+use std::future::poll_fn;
 use std::time::Instant;
 
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
+use tokio::io::AsyncWriteExt;
 use tokio_util::codec::{Framed, FramedRead, FramedWrite, LengthDelimitedCodec};
 
 use crate::wire::Io;
@@ -23,10 +26,29 @@ fn codec() -> LengthDelimitedCodec {
 }
 
 /// Sends `count` frames carrying `payload`, then flushes. Returns the stream, still open.
+/// Frames under [`BUFFER`] go through `FramedWrite`'s buffer; larger ones are written as
+/// their length and then the payload itself.
 ///
 /// # Panics
 /// On an I/O error.
-pub async fn send_frames(io: Box<dyn Io>, payload: &Bytes, count: usize) -> Box<dyn Io> {
+pub async fn send_frames(mut io: Box<dyn Io>, payload: &Bytes, count: usize) -> Box<dyn Io> {
+    if payload.len() >= BUFFER {
+        // As the hub does with a body this large: the length, then the body uncopied.
+        let len = u32::try_from(payload.len()).expect("frame under 4 GiB");
+        for _ in 0..count {
+            io.write_all(&len.to_be_bytes())
+                .await
+                .expect("write length");
+            let mut body = payload.clone();
+            while !body.is_empty() {
+                poll_fn(|cx| io.poll_write_shared(cx, &mut body))
+                    .await
+                    .expect("write body");
+            }
+        }
+        io.flush().await.expect("flush");
+        return io;
+    }
     let mut w = FramedWrite::new(io, codec());
     w.set_backpressure_boundary(BUFFER);
     for _ in 0..count {

@@ -2,6 +2,12 @@
 //! baselines: plain TCP with `TCP_NODELAY`, TLS 1.3 over it, or one stream of an SCTP
 //! association (the `imsession-sctp` transport alone).
 
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use bytes::{Buf, Bytes};
+use imsession_conformance::transport::SubStreamIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -12,7 +18,9 @@ use crate::tls::{TlsPair, server_name};
 pub const LOOPBACK: &str = "127.0.0.1";
 
 /// The transport under a case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Wire {
     /// Plain TCP.
@@ -35,8 +43,36 @@ impl Wire {
 }
 
 /// A byte stream the baselines frame over.
-pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {
+    /// Writes some of `buf` and takes what was written off its front, without copying it
+    /// into a buffer of this process where the stream allows (a socket write, or a chunk that
+    /// is a slice of `buf`), as the framework's hub writes large bodies.
+    ///
+    /// # Errors
+    /// As [`AsyncWrite::poll_write`].
+    fn poll_write_shared(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut Bytes,
+    ) -> Poll<io::Result<usize>> {
+        let n = ready!(Pin::new(&mut *self).poll_write(cx, buf))?;
+        buf.advance(n);
+        Poll::Ready(Ok(n))
+    }
+}
+
+impl Io for TcpStream {}
+impl Io for tokio_rustls::server::TlsStream<TcpStream> {}
+impl Io for tokio_rustls::client::TlsStream<TcpStream> {}
+impl Io for SubStreamIo {
+    fn poll_write_shared(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut Bytes,
+    ) -> Poll<io::Result<usize>> {
+        Self::poll_write_shared(self, cx, buf)
+    }
+}
 
 /// Peer A's end: listens on loopback, tells B the port, accepts (and runs the TLS server
 /// handshake for [`Wire::Tls`]).
