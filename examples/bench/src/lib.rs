@@ -23,19 +23,27 @@
 //! [`peers`]), so the baseline and the framework get the machine's cores the same way. The
 //! results and their reading are in `docs/benchmarks.md`.
 //!
+//! Each throughput and latency case (one wire, one payload) runs as pairs of runs, baseline
+//! and framework back to back, alternating which goes first; a ratio is taken per pair and
+//! the median reported with its range. The `imsession-bench` program runs each such case,
+//! and each memory probe, in a fresh child process ([`run::Isolation`]), so that earlier
+//! cases do not shape later ones through the allocator.
+//!
 //! ```no_run
-//! use imsession_bench::run::{Plan, run};
-//! let report = run(&Plan::quick(), &|layout, n| imsession_bench::memory::probe(layout, n));
+//! use imsession_bench::run::{Isolation, Plan, run};
+//! let report = run(&Plan::quick(), &Isolation::in_process());
 //! println!("{}", report.table());
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod job;
 pub mod latency;
 pub mod memory;
 pub mod micro;
 pub mod peers;
 pub mod raw;
 pub mod report;
+pub mod rows;
 pub mod run;
 pub mod scale;
 pub mod sctp;

@@ -1,11 +1,12 @@
 //! `imsession-bench`: runs the harness, prints the table, writes the JSON report.
 
 use std::path::PathBuf;
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Stdio};
 
 use clap::{Parser, Subcommand, ValueEnum};
+use imsession_bench::job::{Job, Outcome, run_job};
 use imsession_bench::memory::{MemoryProbe, probe};
-use imsession_bench::run::{Plan, Section, run};
+use imsession_bench::run::{Isolation, Plan, Section, run};
 use imsession_bench::scale::Layout;
 
 /// Benchmarks imsession against raw TCP and raw TLS in one run.
@@ -18,16 +19,18 @@ struct Args {
     /// Write the report as JSON here.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
-    /// Runs per case (the best is reported); default 3, or 1 with --quick.
+    /// Runs per case (pairs of baseline and framework runs; medians are reported); default 5,
+    /// or 1 with --quick.
     #[arg(long)]
     runs: Option<usize>,
     /// Run only these sections (repeat or comma-separate).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Section>,
-    /// Throughput payload sizes to run, in bytes (default 64, 1024, 65536, 4194304).
+    /// Throughput payload sizes to run, in bytes: some of 64, 1024, 65536, 4194304 (default all).
     #[arg(long, value_delimiter = ',')]
     payload: Vec<usize>,
-    /// Scale cases to run, by session count (default 1, 100, 10000 shared; 1000 own).
+    /// Scale cases to run, by session count: some of the plan's 1, 100, 10000 (one connection)
+    /// and 1000 (own connections); 20 for own connections with --quick (default all).
     #[arg(long, value_delimiter = ',')]
     sessions: Vec<usize>,
     /// Wires for the throughput and latency cases (default tcp,tls,sctp).
@@ -46,6 +49,13 @@ enum Probe {
         layout: LayoutArg,
         #[arg(long)]
         sessions: usize,
+    },
+    /// Internal: run one throughput or latency job (JSON) in this (fresh) process and print
+    /// its outcome as JSON.
+    #[command(hide = true)]
+    Case {
+        #[arg(long)]
+        job: String,
     },
 }
 
@@ -84,12 +94,55 @@ fn probe_in_child(layout: Layout, sessions: usize) -> MemoryProbe {
     serde_json::from_slice(&out.stdout).expect("memory probe output")
 }
 
+/// Runs one throughput or latency job in a fresh copy of this program; its progress and
+/// any panic go to this program's stderr.
+fn case_in_child(job: &Job) -> Outcome {
+    let exe = std::env::current_exe().expect("own executable");
+    let out = Command::new(exe)
+        .args(["case", "--job", &serde_json::to_string(job).expect("json")])
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run the case");
+    assert!(out.status.success(), "case {job:?} failed (see above)");
+    serde_json::from_slice(&out.stdout).expect("case output")
+}
+
+/// Checks that every value of `wanted` (given as `--<what>`) is one of the plan's `sizes`; the
+/// error names the first that is not.
+fn select(what: &str, sizes: &[usize], wanted: &[usize]) -> Result<(), String> {
+    match wanted.iter().find(|w| !sizes.contains(w)) {
+        Some(w) => Err(format!(
+            "--{what} {w} is not in the plan; choose from {}",
+            sizes
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
-    if let Some(Probe::MemoryProbe { layout, sessions }) = args.probe {
-        let p = probe(layout.into(), sessions);
-        println!("{}", serde_json::to_string(&p).expect("json"));
-        return ExitCode::SUCCESS;
+    match args.probe {
+        Some(Probe::MemoryProbe { layout, sessions }) => {
+            let p = probe(layout.into(), sessions);
+            println!("{}", serde_json::to_string(&p).expect("json"));
+            return ExitCode::SUCCESS;
+        }
+        Some(Probe::Case { job }) => {
+            let job: Job = match serde_json::from_str(&job) {
+                Ok(job) => job,
+                Err(e) => {
+                    eprintln!("imsession-bench: bad job: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            println!("{}", serde_json::to_string(&run_job(&job)).expect("json"));
+            return ExitCode::SUCCESS;
+        }
+        None => {}
     }
     let mut plan = if args.quick {
         Plan::quick()
@@ -98,6 +151,14 @@ fn main() -> ExitCode {
     };
     if let Some(runs) = args.runs {
         plan.runs = runs.max(1);
+    }
+    let sizes: Vec<usize> = plan.payloads.iter().map(|&(len, _)| len).collect();
+    let counts: Vec<usize> = plan.shared.iter().chain(&plan.own).copied().collect();
+    if let Err(e) = select("payload", &sizes, &args.payload)
+        .and_then(|()| select("sessions", &counts, &args.sessions))
+    {
+        eprintln!("imsession-bench: {e}");
+        return ExitCode::from(2);
     }
     if !args.payload.is_empty() {
         plan.payloads.retain(|(len, _)| args.payload.contains(len));
@@ -112,7 +173,11 @@ fn main() -> ExitCode {
     if !args.only.is_empty() {
         plan.sections = args.only;
     }
-    let report = run(&plan, &probe_in_child);
+    let isolation = Isolation {
+        memory: &probe_in_child,
+        case: &case_in_child,
+    };
+    let report = run(&plan, &isolation);
     print!("{}", report.table());
     if let Some(path) = args.json {
         let json = serde_json::to_string_pretty(&report).expect("json");

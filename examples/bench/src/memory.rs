@@ -1,7 +1,8 @@
 //! Memory per idle session, measured as the growth of the process's resident set (VmRSS)
 //! while `n` sessions are negotiated, established and each carries one hello, after one
 //! warm-up session has opened the connection and the runtimes. Both peers live in the
-//! process, so the growth is divided by `2 n` session ends. It runs in a fresh child process
+//! process, so the growth is divided by `2 n` session ends. A probe where the resident set
+//! did not grow measured nothing and is reported as invalid, never as 0 bytes. It runs in a fresh child process
 //! so that memory freed by earlier cases does not hide the growth, and negotiates in batches
 //! of [`BATCH`] so that the SDP texts of a batch, freed before the next, are not counted as
 //! session memory.
@@ -26,10 +27,15 @@ pub struct MemoryProbe {
 }
 
 impl MemoryProbe {
-    /// Bytes of resident memory per session end (each session has one on each peer).
-    pub fn bytes_per_session_end(&self) -> f64 {
-        (self.rss_after_kib.saturating_sub(self.rss_before_kib) * 1024) as f64
-            / (2 * self.sessions) as f64
+    /// Bytes of resident memory per session end (each session has one on each peer);
+    /// `None` when the resident set did not grow, or no session was added: then memory
+    /// freed during the probe hid the sessions', and the probe says nothing about them.
+    pub fn bytes_per_session_end(&self) -> Option<f64> {
+        let growth = self.rss_after_kib.checked_sub(self.rss_before_kib)?;
+        if growth == 0 || self.sessions == 0 {
+            return None;
+        }
+        Some((growth * 1024) as f64 / (2 * self.sessions) as f64)
     }
 }
 
@@ -71,12 +77,13 @@ pub fn probe(layout: Layout, n: usize) -> MemoryProbe {
         |mut link| async move {
             let warm_ep = [endpoint()];
             let warm = answer_sessions(&warm_ep, &mut link).await;
-            link.rendezvous().await;
+            // Made before A's first reading: endpoints are configuration, not sessions.
             let eps = match layout {
                 // The same endpoint as the warm-up, so the sessions share its connection.
                 Layout::SharedConnection => warm_ep.to_vec(),
                 Layout::OwnConnections => endpoints_for(layout, n),
             };
+            link.rendezvous().await;
             let mut sessions = Vec::with_capacity(n);
             for (i, batch) in batches(n).enumerate() {
                 let eps = match layout {
@@ -116,12 +123,22 @@ mod tests {
             rss_before_kib: 100,
             rss_after_kib: 120,
         };
-        assert_eq!(p.bytes_per_session_end(), 20.0 * 1024.0 / 20.0);
-        let shrunk = MemoryProbe {
+        assert_eq!(p.bytes_per_session_end(), Some(20.0 * 1024.0 / 20.0));
+    }
+
+    #[test]
+    fn no_growth_is_an_invalid_probe_not_zero_bytes() {
+        let p = MemoryProbe {
+            sessions: 10,
+            rss_before_kib: 100,
             rss_after_kib: 90,
+        };
+        assert_eq!(p.bytes_per_session_end(), None);
+        let flat = MemoryProbe {
+            rss_after_kib: 100,
             ..p
         };
-        assert_eq!(shrunk.bytes_per_session_end(), 0.0);
+        assert_eq!(flat.bytes_per_session_end(), None);
     }
 
     #[test]

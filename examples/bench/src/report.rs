@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::rows::{Percentiles, Spread};
 use crate::scale::Layout;
 use crate::wire::Wire;
 
@@ -20,7 +21,7 @@ pub enum Case {
     Cpim,
 }
 
-/// One throughput case: best of its runs.
+/// One throughput case: its median run, and the median ratio over pairs of runs.
 #[derive(Clone, Debug, Serialize)]
 pub struct ThroughputRow {
     /// The wire.
@@ -33,15 +34,16 @@ pub struct ThroughputRow {
     pub messages: usize,
     /// Every run's duration, seconds.
     pub runs_s: Vec<f64>,
-    /// Messages per second in the fastest run.
+    /// Messages per second in the median run.
     pub msgs_per_s: f64,
-    /// Payload megabytes (10^6 bytes) per second in the fastest run.
+    /// Payload megabytes (10^6 bytes) per second in the median run.
     pub mb_per_s: f64,
-    /// `msgs_per_s` over the matching baseline's (same wire, same payload).
-    pub ratio: Option<f64>,
+    /// Framework messages/s over the baseline's (same wire, same payload), per pair of
+    /// runs: median, min, max. Framework rows only.
+    pub ratio: Option<Spread>,
 }
 
-/// One latency case: the run with the lowest median.
+/// One latency case: medians over its runs, and median ratios over pairs of runs.
 #[derive(Clone, Debug, Serialize)]
 pub struct LatencyRow {
     /// The wire.
@@ -50,17 +52,19 @@ pub struct LatencyRow {
     pub case: Case,
     /// Round trips measured (after the warm-up).
     pub round_trips: usize,
-    /// Median round trip, microseconds.
+    /// Median round trip, microseconds (median over the runs).
     pub p50_us: f64,
-    /// 99th-percentile round trip, microseconds.
+    /// 99th-percentile round trip, microseconds (median over the runs).
     pub p99_us: f64,
-    /// `p50_us` over the baseline's.
-    pub ratio_p50: Option<f64>,
-    /// `p99_us` over the baseline's.
-    pub ratio_p99: Option<f64>,
+    /// Every run's percentiles.
+    pub runs_us: Vec<Percentiles>,
+    /// Framework p50 over the baseline's, per pair of runs: median, min, max.
+    pub ratio_p50: Option<Spread>,
+    /// Framework p99 over the baseline's, per pair of runs: median, min, max.
+    pub ratio_p99: Option<Spread>,
 }
 
-/// One scale case: best of its runs.
+/// One scale case: its median run.
 #[derive(Clone, Debug, Serialize)]
 pub struct ScaleRow {
     /// How sessions map to connections.
@@ -73,10 +77,11 @@ pub struct ScaleRow {
     pub payload: usize,
     /// Every run's duration, seconds.
     pub runs_s: Vec<f64>,
-    /// Aggregate messages per second in the fastest run.
+    /// Aggregate messages per second in the median run.
     pub msgs_per_s: f64,
-    /// `msgs_per_s` over the single session's.
-    pub ratio_to_single: Option<f64>,
+    /// Run by run, this case's messages/s over the single session's run of the same round:
+    /// median, min, max.
+    pub ratio_to_single: Option<Spread>,
 }
 
 /// Idle memory of one layout.
@@ -90,8 +95,9 @@ pub struct MemoryRow {
     pub rss_before_kib: u64,
     /// Resident set after, KiB.
     pub rss_after_kib: u64,
-    /// Resident bytes per session end.
-    pub bytes_per_session_end: f64,
+    /// Resident bytes per session end; `None` when the resident set did not grow (an
+    /// invalid probe: memory freed during it hid the sessions').
+    pub bytes_per_session_end: Option<f64>,
 }
 
 /// One micro-benchmark.
@@ -112,10 +118,15 @@ pub struct TargetRow {
     pub name: String,
     /// The bound, as the issue states it.
     pub target: String,
-    /// The measured value (`None` when the case did not run).
+    /// The measured value, a median for ratios (`None` when the case did not run or its
+    /// measurement was invalid).
     pub value: Option<f64>,
-    /// Whether the measured value meets the bound (`None` when the case did not run).
+    /// The smallest and largest ratio over the pairs of runs, for ratios.
+    pub range: Option<(f64, f64)>,
+    /// Whether the measured value meets the bound (`None` when there is no value).
     pub met: Option<bool>,
+    /// Why there is no value, when the case ran.
+    pub note: Option<String>,
 }
 
 /// The machine a run was made on.
@@ -168,12 +179,10 @@ pub struct Report {
     pub mode: &'static str,
     /// `release` or `debug`: timings of a debug build say little.
     pub build: &'static str,
-    /// Runs per case (the best is reported).
+    /// Runs per case (pairs of runs for throughput and latency; medians are reported).
     pub runs: usize,
     /// The machine.
     pub machine: Machine,
-    /// Cases that were not run, with why.
-    pub skipped: Vec<String>,
     /// One-way throughput.
     pub throughput: Vec<ThroughputRow>,
     /// Ping-pong latency.
@@ -188,8 +197,11 @@ pub struct Report {
     pub targets: Vec<TargetRow>,
 }
 
-fn ratio(r: Option<f64>) -> String {
-    r.map_or_else(|| "-".to_owned(), |r| format!("{r:.2}x"))
+fn ratio(r: Option<Spread>) -> String {
+    r.map_or_else(
+        || "-".to_owned(),
+        |r| format!("{:.2}x ({:.2}-{:.2})", r.median, r.min, r.max),
+    )
 }
 
 fn size(n: usize) -> String {
@@ -207,7 +219,7 @@ impl Report {
         let m = &self.machine;
         let _ = writeln!(
             t,
-            "imsession-bench ({} mode, {} build, best of {}) on {} x {}, {} MiB, load {}",
+            "imsession-bench ({} mode, {} build, medians of {} runs) on {} x {}, {} MiB, load {}",
             self.mode,
             self.build,
             self.runs,
@@ -219,8 +231,8 @@ impl Report {
         let _ = writeln!(t, "\nthroughput (one way, one session or connection)");
         let _ = writeln!(
             t,
-            "  {:<9} {:>8} {:>9} {:>12} {:>10} {:>7}",
-            "case", "payload", "messages", "msgs/s", "MB/s", "ratio"
+            "  {:<9} {:>8} {:>9} {:>12} {:>10}  {:<16}",
+            "case", "payload", "messages", "msgs/s", "MB/s", "ratio (min-max)"
         );
         for r in &self.throughput {
             let case = format!(
@@ -230,7 +242,7 @@ impl Report {
             );
             let _ = writeln!(
                 t,
-                "  {:<9} {:>8} {:>9} {:>12.0} {:>10.1} {:>7}",
+                "  {:<9} {:>8} {:>9} {:>12.0} {:>10.1}  {}",
                 case,
                 size(r.payload),
                 r.messages,
@@ -242,8 +254,8 @@ impl Report {
         let _ = writeln!(t, "\nlatency (64-byte ping-pong)");
         let _ = writeln!(
             t,
-            "  {:<9} {:>8} {:>9} {:>9} {:>9} {:>9}",
-            "case", "trips", "p50 us", "p99 us", "p50 ratio", "p99 ratio"
+            "  {:<9} {:>8} {:>9} {:>9}  {:<20} {:<20}",
+            "case", "trips", "p50 us", "p99 us", "p50 ratio (min-max)", "p99 ratio (min-max)"
         );
         for r in &self.latency {
             let case = format!(
@@ -253,7 +265,7 @@ impl Report {
             );
             let _ = writeln!(
                 t,
-                "  {:<9} {:>8} {:>9.1} {:>9.1} {:>9} {:>9}",
+                "  {:<9} {:>8} {:>9.1} {:>9.1}  {:<20} {}",
                 case,
                 r.round_trips,
                 r.p50_us,
@@ -265,8 +277,8 @@ impl Report {
         let _ = writeln!(t, "\nscale (cpim/tcp, aggregate)");
         let _ = writeln!(
             t,
-            "  {:<18} {:>8} {:>8} {:>12} {:>9}",
-            "layout", "sessions", "msgs/ses", "msgs/s", "vs 1"
+            "  {:<18} {:>8} {:>8} {:>12}  {:<16}",
+            "layout", "sessions", "msgs/ses", "msgs/s", "vs 1 (min-max)"
         );
         for r in &self.scale {
             let layout = match r.layout {
@@ -275,7 +287,7 @@ impl Report {
             };
             let _ = writeln!(
                 t,
-                "  {:<18} {:>8} {:>8} {:>12.0} {:>9}",
+                "  {:<18} {:>8} {:>8} {:>12.0}  {}",
                 layout,
                 r.sessions,
                 r.per_session,
@@ -285,11 +297,11 @@ impl Report {
         }
         let _ = writeln!(t, "\nidle memory (resident set growth)");
         for r in &self.memory {
-            let _ = writeln!(
-                t,
-                "  {:<18?} {:>8} sessions: {:>8.0} bytes per session end",
-                r.layout, r.sessions, r.bytes_per_session_end
+            let per = r.bytes_per_session_end.map_or_else(
+                || "invalid probe: the resident set did not grow".to_owned(),
+                |b| format!("{b:>8.0} bytes per session end"),
             );
+            let _ = writeln!(t, "  {:<18?} {:>8} sessions: {per}", r.layout, r.sessions);
         }
         let _ = writeln!(t, "\nmicro-benchmarks (median)");
         for r in &self.micro {
@@ -308,18 +320,17 @@ impl Report {
             let _ = writeln!(t, "\ntargets");
         }
         for r in &self.targets {
-            let got = r
-                .value
-                .map_or_else(|| "not run".to_owned(), |v| format!("{v:.3}"));
+            let got = match (r.value, r.range) {
+                (Some(v), Some((lo, hi))) => format!("{v:.3} ({lo:.2}-{hi:.2})"),
+                (Some(v), None) => format!("{v:.3}"),
+                (None, _) => r.note.clone().unwrap_or_else(|| "not run".to_owned()),
+            };
             let met = match r.met {
                 Some(true) => "met",
                 Some(false) => "NOT MET",
                 None => "-",
             };
-            let _ = writeln!(t, "  {:<44} {:>14} {:>10}  {met}", r.name, r.target, got);
-        }
-        for s in &self.skipped {
-            let _ = writeln!(t, "skipped: {s}");
+            let _ = writeln!(t, "  {:<44} {:>8} {:>20}  {met}", r.name, r.target, got);
         }
         t
     }

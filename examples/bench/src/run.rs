@@ -1,22 +1,24 @@
-//! One harness run: every section, in the order of the issue, with baselines and framework
-//! cases interleaved run by run so that both see the same machine conditions.
+//! One harness run: every section, in the order of the issue. Each throughput and latency
+//! case (one wire, one payload) is a [`Job`] of pairs of runs, baseline and framework
+//! interleaved, run where the caller says (normally a fresh child process each).
 
 use std::time::Duration;
 
-use crate::latency::{percentile, raw_rtts, session_rtts};
-use crate::memory::MemoryProbe;
+use crate::job::{Job, Outcome, run_job};
+use crate::memory::{MemoryProbe, probe};
 use crate::micro::{CPIM_SIZES, CpimCodec, FOUNDING_OFFER, Negotiation, time_per_op};
-use crate::report::{
-    Case, LatencyRow, MB, Machine, MemoryRow, MicroRow, Report, ScaleRow, ThroughputRow,
-};
+use crate::report::{Machine, MemoryRow, MicroRow, Report, ScaleRow};
+use crate::rows::{Spread, latency_rows, throughput_rows};
 use crate::scale::{Layout, sessions_run};
 use crate::targets::{NEGOTIATION_ROW, TARGET_SESSIONS, check};
-use crate::throughput::{raw_run, session_run};
-use crate::tls::tls_pair;
 use crate::wire::Wire;
 
 /// Payload size of the scale cases, bytes.
 pub const SCALE_PAYLOAD: usize = 1024;
+
+/// SCTP (in user space) moves about a tenth of TCP's bytes per second on loopback: its
+/// throughput cases send this fraction of the plan's messages, so a run lasts about as long.
+pub const SCTP_MESSAGE_SHARE: usize = 4;
 
 /// A part of the harness, for `--only`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -38,9 +40,10 @@ pub enum Section {
 pub struct Plan {
     /// `full` or `quick`.
     pub mode: &'static str,
-    /// Runs per case.
+    /// Runs per case: pairs of runs (baseline, framework) for throughput and latency,
+    /// rounds of every case for scale.
     pub runs: usize,
-    /// `(payload, messages)` per throughput case.
+    /// `(payload, messages)` per throughput case (see [`Plan::messages`]).
     pub payloads: Vec<(usize, usize)>,
     /// Round trips per latency case.
     pub round_trips: usize,
@@ -61,11 +64,11 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The full plan: what `docs/benchmarks.md` records (about a minute on 2 cores).
+    /// The full plan: what `docs/benchmarks.md` records (a few minutes on 2 cores).
     pub fn full() -> Self {
         Self {
             mode: "full",
-            runs: 3,
+            runs: 5,
             payloads: vec![
                 (64, 400_000),
                 (1024, 200_000),
@@ -114,13 +117,51 @@ impl Plan {
     fn runs(&self, section: Section) -> bool {
         self.sections.contains(&section)
     }
+
+    /// Messages per throughput run over `wire` for a case the plan gives `count` messages.
+    pub fn messages(&self, wire: Wire, count: usize) -> usize {
+        match wire {
+            Wire::Sctp => (count / SCTP_MESSAGE_SHARE).max(1),
+            Wire::Tcp | Wire::Tls => count,
+        }
+    }
 }
 
 /// Measures idle memory; the caller supplies how (normally a fresh child process).
 pub type MemoryProber<'a> = &'a dyn Fn(Layout, usize) -> MemoryProbe;
 
+/// Runs a throughput or latency job; the caller supplies where (normally a fresh child
+/// process).
+pub type CaseRunner<'a> = &'a dyn Fn(&Job) -> Outcome;
+
+/// Where the isolated parts of a run happen.
+#[derive(Clone, Copy)]
+pub struct Isolation<'a> {
+    /// Runs the memory probes.
+    pub memory: MemoryProber<'a>,
+    /// Runs the throughput and latency jobs.
+    pub case: CaseRunner<'a>,
+}
+
+impl std::fmt::Debug for Isolation<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Isolation")
+    }
+}
+
+impl Isolation<'static> {
+    /// Everything in this process (what the harness's child processes themselves do; a
+    /// whole run in one process lets earlier cases shape later ones).
+    pub fn in_process() -> Self {
+        Self {
+            memory: &probe,
+            case: &run_job,
+        }
+    }
+}
+
 /// Runs `plan`, printing progress on stderr.
-pub fn run(plan: &Plan, probe: MemoryProber<'_>) -> Report {
+pub fn run(plan: &Plan, isolation: &Isolation<'_>) -> Report {
     let mut report = Report {
         mode: plan.mode,
         build: if cfg!(debug_assertions) {
@@ -130,7 +171,6 @@ pub fn run(plan: &Plan, probe: MemoryProber<'_>) -> Report {
         },
         runs: plan.runs,
         machine: Machine::read(),
-        skipped: Vec::new(),
         throughput: Vec::new(),
         latency: Vec::new(),
         scale: Vec::new(),
@@ -138,12 +178,11 @@ pub fn run(plan: &Plan, probe: MemoryProber<'_>) -> Report {
         micro: Vec::new(),
         targets: Vec::new(),
     };
-    let wires = &plan.wires;
     if plan.runs(Section::Throughput) {
-        throughput(plan, wires, &mut report);
+        throughput(plan, isolation.case, &mut report);
     }
     if plan.runs(Section::Latency) {
-        latency(plan, wires, &mut report);
+        latency(plan, isolation.case, &mut report);
     }
     if plan.runs(Section::Scale) {
         scale(plan, &mut report);
@@ -151,7 +190,7 @@ pub fn run(plan: &Plan, probe: MemoryProber<'_>) -> Report {
     if plan.runs(Section::Memory) {
         for &(layout, n) in &plan.memory {
             eprintln!("memory: {layout:?} x {n}");
-            let p = probe(layout, n);
+            let p = (isolation.memory)(layout, n);
             report.memory.push(MemoryRow {
                 layout,
                 sessions: n,
@@ -168,118 +207,85 @@ pub fn run(plan: &Plan, probe: MemoryProber<'_>) -> Report {
     report
 }
 
-fn throughput(plan: &Plan, wires: &[Wire], report: &mut Report) {
-    let tls = tls_pair();
-    for &(len, count) in &plan.payloads {
-        for &wire in wires {
-            let mut raw = Vec::new();
-            let mut cpim = Vec::new();
-            for run in 0..plan.runs {
-                eprintln!("throughput: {} {len} B run {}", wire.name(), run + 1);
-                raw.push(raw_run(wire, &tls, len, count).as_secs_f64());
-                cpim.push(session_run(wire, len, count).as_secs_f64());
-            }
-            let row = |case, runs_s: Vec<f64>, base: Option<f64>| {
-                let best = runs_s.iter().copied().fold(f64::INFINITY, f64::min);
-                let msgs_per_s = count as f64 / best;
-                ThroughputRow {
-                    wire,
-                    case,
-                    payload: len,
-                    messages: count,
-                    runs_s,
-                    msgs_per_s,
-                    mb_per_s: msgs_per_s * len as f64 / MB,
-                    ratio: base.map(|b| msgs_per_s / b),
-                }
+fn throughput(plan: &Plan, case: CaseRunner<'_>, report: &mut Report) {
+    for &(payload, count) in &plan.payloads {
+        for &wire in &plan.wires {
+            let messages = plan.messages(wire, count);
+            let job = Job::Throughput {
+                wire,
+                payload,
+                messages,
+                runs: plan.runs,
             };
-            let base = row(Case::Raw, raw, None);
-            let base_rate = base.msgs_per_s;
-            report.throughput.push(base);
-            if !cpim.is_empty() {
-                report
-                    .throughput
-                    .push(row(Case::Cpim, cpim, Some(base_rate)));
-            }
+            let Outcome::Throughput(pairs) = case(&job) else {
+                panic!("a throughput job measured something else");
+            };
+            report
+                .throughput
+                .extend(throughput_rows(wire, payload, messages, &pairs));
         }
     }
 }
 
-fn latency(plan: &Plan, wires: &[Wire], report: &mut Report) {
-    let tls = tls_pair();
-    let n = plan.round_trips;
-    for &wire in wires {
-        let mut raw: Vec<(f64, f64)> = Vec::new();
-        let mut cpim: Vec<(f64, f64)> = Vec::new();
-        let stats = |mut rtts: Vec<u64>| {
-            let p50 = percentile(&mut rtts, 50.0) as f64 / 1e3;
-            let p99 = percentile(&mut rtts, 99.0) as f64 / 1e3;
-            (p50, p99)
-        };
-        for run in 0..plan.runs {
-            eprintln!("latency: {} run {}", wire.name(), run + 1);
-            raw.push(stats(raw_rtts(wire, &tls, n)));
-            cpim.push(stats(session_rtts(wire, n)));
-        }
-        let best = |runs: &[(f64, f64)]| {
-            runs.iter()
-                .copied()
-                .min_by(|a, b| a.0.total_cmp(&b.0))
-                .expect("runs")
-        };
-        let (b50, b99) = best(&raw);
-        report.latency.push(LatencyRow {
+fn latency(plan: &Plan, case: CaseRunner<'_>, report: &mut Report) {
+    for &wire in &plan.wires {
+        let job = Job::Latency {
             wire,
-            case: Case::Raw,
-            round_trips: n,
-            p50_us: b50,
-            p99_us: b99,
-            ratio_p50: None,
-            ratio_p99: None,
-        });
-        if !cpim.is_empty() {
-            let (c50, c99) = best(&cpim);
-            report.latency.push(LatencyRow {
-                wire,
-                case: Case::Cpim,
-                round_trips: n,
-                p50_us: c50,
-                p99_us: c99,
-                ratio_p50: Some(c50 / b50),
-                ratio_p99: Some(c99 / b99),
-            });
-        }
+            round_trips: plan.round_trips,
+            runs: plan.runs,
+        };
+        let Outcome::Latency(pairs) = case(&job) else {
+            panic!("a latency job measured something else");
+        };
+        report
+            .latency
+            .extend(latency_rows(wire, plan.round_trips, &pairs));
     }
 }
 
 fn scale(plan: &Plan, report: &mut Report) {
-    let cases = plan
+    let cases: Vec<(Layout, usize)> = plan
         .shared
         .iter()
         .map(|&n| (Layout::SharedConnection, n))
-        .chain(plan.own.iter().map(|&n| (Layout::OwnConnections, n)));
-    let mut single = None;
-    for (layout, n) in cases {
-        let per_session = (plan.scale_messages / n).max(1);
-        let runs_s: Vec<f64> = (0..plan.runs)
-            .map(|run| {
-                eprintln!("scale: {layout:?} x {n} run {}", run + 1);
-                sessions_run(layout, n, SCALE_PAYLOAD, per_session).as_secs_f64()
-            })
-            .collect();
-        let best = runs_s.iter().copied().fold(f64::INFINITY, f64::min);
-        let msgs_per_s = (n * per_session) as f64 / best;
-        if n == 1 && layout == Layout::SharedConnection {
-            single = Some(msgs_per_s);
+        .chain(plan.own.iter().map(|&n| (Layout::OwnConnections, n)))
+        .collect();
+    let per_session = |n: usize| (plan.scale_messages / n).max(1);
+    // Rounds of every case, forwards then backwards, so each case's ratio to the single
+    // session pairs runs made close together.
+    let mut runs_s = vec![Vec::with_capacity(plan.runs); cases.len()];
+    for run in 0..plan.runs {
+        let mut order: Vec<usize> = (0..cases.len()).collect();
+        if run % 2 == 1 {
+            order.reverse();
         }
+        for i in order {
+            let (layout, n) = cases[i];
+            eprintln!("scale: {layout:?} x {n} run {}", run + 1);
+            runs_s[i].push(sessions_run(layout, n, SCALE_PAYLOAD, per_session(n)).as_secs_f64());
+        }
+    }
+    let rate = |i: usize, s: f64| (cases[i].1 * per_session(cases[i].1)) as f64 / s;
+    let single = cases
+        .iter()
+        .position(|&c| c == (Layout::SharedConnection, 1));
+    for (i, &(layout, n)) in cases.iter().enumerate() {
+        let median_s = Spread::of(&runs_s[i]).map_or(f64::NAN, |s| s.median);
+        let ratios: Option<Vec<f64>> = single.map(|j| {
+            runs_s[i]
+                .iter()
+                .zip(&runs_s[j])
+                .map(|(&s, &one)| rate(i, s) / rate(j, one))
+                .collect()
+        });
         report.scale.push(ScaleRow {
             layout,
             sessions: n,
-            per_session,
+            per_session: per_session(n),
             payload: SCALE_PAYLOAD,
-            runs_s,
-            msgs_per_s,
-            ratio_to_single: single.map(|s| msgs_per_s / s),
+            runs_s: runs_s[i].clone(),
+            msgs_per_s: rate(i, median_s),
+            ratio_to_single: ratios.and_then(|r| Spread::of(&r)),
         });
     }
 }

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::peers::run_pair;
@@ -31,23 +32,29 @@ pub fn endpoints_for(layout: Layout, n: usize) -> Vec<imsession::Endpoint> {
 }
 
 /// `n` sessions each send `per_session` messages of `len` bytes from A to B at once;
-/// timed from the start until B's last session has its last message.
+/// timed from the start signal (every task on both peers already spawned) until B's last
+/// session has its last message.
 pub fn sessions_run(layout: Layout, n: usize, len: usize, per_session: usize) -> Duration {
     let payload = payload(len);
     let (t0, t1) = run_pair(
         |mut link| async move {
             let ep = endpoint();
             let sessions = offer_sessions(&ep, Wire::Tcp, n, &mut link).await;
-            link.rendezvous().await;
-            let t0 = Instant::now();
+            // Every task is spawned before the clock starts, and waits for the start signal.
+            let (start, go) = watch::channel(false);
             let mut tasks = JoinSet::new();
             for mut s in sessions {
                 let payload = payload.clone();
+                let mut go = go.clone();
                 tasks.spawn(async move {
+                    go.wait_for(|&go| go).await.expect("start signal");
                     workload::send_messages(&mut s, &payload, per_session).await;
                     s
                 });
             }
+            link.rendezvous().await;
+            let t0 = Instant::now();
+            start.send_replace(true);
             let done = tasks.join_all().await;
             link.rendezvous().await;
             drop(done);
@@ -56,7 +63,7 @@ pub fn sessions_run(layout: Layout, n: usize, len: usize, per_session: usize) ->
         |mut link| async move {
             let eps = endpoints_for(layout, n);
             let sessions = answer_sessions(&eps, &mut link).await;
-            link.rendezvous().await;
+            // Receivers are spawned before A starts the clock; they only wait until then.
             let mut tasks = JoinSet::new();
             for mut s in sessions {
                 tasks.spawn(async move {
@@ -64,6 +71,7 @@ pub fn sessions_run(layout: Layout, n: usize, len: usize, per_session: usize) ->
                     (t, s)
                 });
             }
+            link.rendezvous().await;
             let done = tasks.join_all().await;
             let t1 = done.iter().map(|(t, _)| *t).max().expect("sessions");
             link.rendezvous().await;

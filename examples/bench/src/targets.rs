@@ -1,6 +1,7 @@
 //! The targets, checked against a [`Report`].
 
 use crate::report::{Case, Report, TargetRow};
+use crate::rows::Spread;
 use crate::scale::Layout;
 use crate::wire::Wire;
 
@@ -16,54 +17,95 @@ pub const NEGOTIATION_NS: f64 = 20_000.0;
 /// Name of the negotiation micro-benchmark row.
 pub const NEGOTIATION_ROW: &str = "negotiate founding offer";
 
-fn at_least(name: &str, min: f64, value: Option<f64>) -> TargetRow {
-    TargetRow {
-        name: name.to_owned(),
-        target: format!(">= {min}"),
-        value,
-        met: value.map(|v| v >= min),
+/// A measured value for a target: a plain value, or a ratio's median with its range.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Measured {
+    value: Option<f64>,
+    range: Option<(f64, f64)>,
+    note: Option<&'static str>,
+}
+
+impl Measured {
+    fn value(v: Option<f64>) -> Self {
+        Self {
+            value: v,
+            ..Self::default()
+        }
+    }
+
+    fn spread(s: Option<Spread>) -> Self {
+        Self {
+            value: s.map(|s| s.median),
+            range: s.map(|s| (s.min, s.max)),
+            note: None,
+        }
     }
 }
 
-fn at_most(name: &str, max: f64, value: Option<f64>) -> TargetRow {
+fn row(name: &str, target: String, m: Measured, meets: impl Fn(f64) -> bool) -> TargetRow {
     TargetRow {
         name: name.to_owned(),
-        target: format!("<= {max}"),
-        value,
-        met: value.map(|v| v <= max),
+        target,
+        value: m.value,
+        range: m.range,
+        met: m.value.map(meets),
+        note: m.note.map(str::to_owned),
     }
 }
 
-fn throughput_ratio(report: &Report, wire: Wire, payload: usize) -> Option<f64> {
-    report
-        .throughput
-        .iter()
-        .find(|r| r.wire == wire && r.case == Case::Cpim && r.payload == payload)
-        .and_then(|r| r.ratio)
+fn at_least(name: &str, min: f64, m: Measured) -> TargetRow {
+    row(name, format!(">= {min}"), m, |v| v >= min)
 }
 
-/// Checks every target that the report has the measurements for.
+fn at_most(name: &str, max: f64, m: Measured) -> TargetRow {
+    row(name, format!("<= {max}"), m, |v| v <= max)
+}
+
+fn throughput_ratio(report: &Report, wire: Wire, payload: usize) -> Measured {
+    Measured::spread(
+        report
+            .throughput
+            .iter()
+            .find(|r| r.wire == wire && r.case == Case::Cpim && r.payload == payload)
+            .and_then(|r| r.ratio),
+    )
+}
+
+/// Checks every target that the report has the measurements for; ratios are checked by
+/// their median over pairs of runs.
 pub fn check(report: &Report) -> Vec<TargetRow> {
-    let latency = report
-        .latency
-        .iter()
-        .find(|r| r.wire == Wire::Tcp && r.case == Case::Cpim)
-        .and_then(|r| r.ratio_p50);
-    let scale = report
-        .scale
-        .iter()
-        .find(|r| r.layout == Layout::SharedConnection && r.sessions == TARGET_SESSIONS)
-        .and_then(|r| r.ratio_to_single);
-    let memory = report
+    let latency = Measured::spread(
+        report
+            .latency
+            .iter()
+            .find(|r| r.wire == Wire::Tcp && r.case == Case::Cpim)
+            .and_then(|r| r.ratio_p50),
+    );
+    let scale = Measured::spread(
+        report
+            .scale
+            .iter()
+            .find(|r| r.layout == Layout::SharedConnection && r.sessions == TARGET_SESSIONS)
+            .and_then(|r| r.ratio_to_single),
+    );
+    let memory = match report
         .memory
         .iter()
         .find(|r| r.layout == Layout::SharedConnection && r.sessions == TARGET_SESSIONS)
-        .map(|r| r.bytes_per_session_end);
-    let negotiation = report
-        .micro
-        .iter()
-        .find(|r| r.name == NEGOTIATION_ROW)
-        .map(|r| r.ns_per_op);
+    {
+        Some(r) if r.bytes_per_session_end.is_none() => Measured {
+            note: Some("invalid probe"),
+            ..Measured::default()
+        },
+        r => Measured::value(r.and_then(|r| r.bytes_per_session_end)),
+    };
+    let negotiation = Measured::value(
+        report
+            .micro
+            .iter()
+            .find(|r| r.name == NEGOTIATION_ROW)
+            .map(|r| r.ns_per_op),
+    );
     vec![
         at_least(
             "cpim/tcp msgs/s vs raw tcp, 1 KiB",
@@ -104,7 +146,7 @@ pub fn check(report: &Report) -> Vec<TargetRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{LatencyRow, Machine, MicroRow, ThroughputRow};
+    use crate::report::{LatencyRow, Machine, MemoryRow, MicroRow, ThroughputRow};
 
     fn report() -> Report {
         Report {
@@ -112,7 +154,6 @@ mod tests {
             build: "debug",
             runs: 1,
             machine: Machine::read(),
-            skipped: Vec::new(),
             throughput: Vec::new(),
             latency: Vec::new(),
             scale: Vec::new(),
@@ -144,7 +185,12 @@ mod tests {
             runs_s: vec![1.0],
             msgs_per_s: 1.0,
             mb_per_s: 0.0,
-            ratio: Some(0.74),
+            // The best pair met the bound; the median did not.
+            ratio: Some(Spread {
+                median: 0.74,
+                min: 0.6,
+                max: 0.9,
+            }),
         });
         r.latency.push(LatencyRow {
             wire: Wire::Tcp,
@@ -152,8 +198,20 @@ mod tests {
             round_trips: 1,
             p50_us: 1.0,
             p99_us: 1.0,
-            ratio_p50: Some(1.15),
-            ratio_p99: Some(1.0),
+            runs_us: Vec::new(),
+            ratio_p50: Some(Spread {
+                median: 1.15,
+                min: 1.15,
+                max: 1.15,
+            }),
+            ratio_p99: None,
+        });
+        r.memory.push(MemoryRow {
+            layout: Layout::SharedConnection,
+            sessions: TARGET_SESSIONS,
+            rss_before_kib: 100,
+            rss_after_kib: 100,
+            bytes_per_session_end: None,
         });
         r.micro.push(MicroRow {
             name: NEGOTIATION_ROW.to_owned(),
@@ -161,10 +219,12 @@ mod tests {
             gb_per_s: None,
         });
         let rows = check(&r);
-        assert_eq!(
-            target(&rows, "cpim/tcp msgs/s vs raw tcp, 1 KiB").met,
-            Some(false)
-        );
+        let kib = target(&rows, "cpim/tcp msgs/s vs raw tcp, 1 KiB");
+        assert_eq!(kib.met, Some(false));
+        assert_eq!((kib.value, kib.range), (Some(0.74), Some((0.6, 0.9))));
+        let idle = target(&rows, "idle session");
+        assert_eq!((idle.value, idle.met), (None, None));
+        assert_eq!(idle.note.as_deref(), Some("invalid probe"));
         assert_eq!(target(&rows, "cpim/tcp latency").met, Some(true));
         assert_eq!(target(&rows, "negotiate").met, Some(false));
         assert_eq!(target(&rows, "cpim/tcp msgs/s vs raw tcp, 64 B").met, None);
