@@ -50,7 +50,8 @@ pub struct Limits {
     pub max_garbage: usize,
     /// Received messages queued per session ([`DEFAULT_SESSION_QUEUE`]).
     pub session_queue: usize,
-    /// Frames queued per connection writer ([`DEFAULT_WRITE_QUEUE`]).
+    /// Frames queued per connection writer ([`DEFAULT_WRITE_QUEUE`]); on a multi-stream
+    /// connection (SCTP) per session, since each session has its own outbound lane.
     pub write_queue: usize,
     /// Connect and handshake timeout ([`DEFAULT_HANDSHAKE_TIMEOUT`]).
     pub handshake_timeout: Duration,

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use super::connection::Shared;
-use super::writer::{Tracked, WriteCmd, abandon_queue};
+use super::writer::{Tracked, WriteCmd, abandon, abandon_queue};
 use crate::substreams::SubStreamWrite;
 
 /// How sessions of a multi-stream connection get their own lane.
@@ -139,16 +139,8 @@ impl Lane {
         for (ledger, id) in self.tracked.drain(..) {
             ledger.not_sent(id);
         }
-        match self.held.take() {
-            Some(
-                WriteCmd::Frame(_, Some((ledger, id))) | WriteCmd::Split(_, _, Some((ledger, id))),
-            ) => {
-                ledger.not_sent(id);
-            }
-            Some(WriteCmd::Flush(ack)) => {
-                let _ = ack.send(false);
-            }
-            _ => {}
+        if let Some(cmd) = self.held.take() {
+            abandon(cmd);
         }
         abandon_queue(&mut self.rx);
     }

@@ -1,5 +1,6 @@
 //! The reader task: decodes frames and routes each to its session's queue.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -58,19 +59,8 @@ pub(crate) async fn read_loop<R: AsyncRead + Unpin>(
         }
         buf.reserve(decoder.reserve_hint().max(READ_CHUNK));
         let read = io.read_buf(&mut buf);
-        let result = match started {
-            None => read.await,
-            Some(at) => {
-                let deadline = at + limits.frame_timeout;
-                match tokio::time::timeout_at(deadline.into(), read).await {
-                    Ok(result) => result,
-                    Err(_) => {
-                        tracing::debug!(peer = %shared.peer, "peer stalled mid-frame");
-                        shared.count_limit(Limit::FrameTimeout);
-                        return shared.fail(SessionError::FrameTimeout(limits.frame_timeout));
-                    }
-                }
-            }
+        let Some(result) = read_by_deadline(&shared, started, &limits, read).await else {
+            return;
         };
         match result {
             Ok(0) => {
@@ -88,6 +78,30 @@ pub(crate) async fn read_loop<R: AsyncRead + Unpin>(
                 shared.end_all(Some(SessionError::Connection(e.to_string())));
                 return;
             }
+        }
+    }
+}
+
+/// Awaits `read`; when a frame began arriving at `started`, only until
+/// [`ReadLimits::frame_timeout`] after that: then the limit is counted, the connection failed
+/// with [`SessionError::FrameTimeout`], and `None` returned.
+pub(super) async fn read_by_deadline<T>(
+    shared: &Arc<Shared>,
+    started: Option<Instant>,
+    limits: &ReadLimits,
+    read: impl Future<Output = T>,
+) -> Option<T> {
+    let Some(at) = started else {
+        return Some(read.await);
+    };
+    let deadline = at + limits.frame_timeout;
+    match tokio::time::timeout_at(deadline.into(), read).await {
+        Ok(result) => Some(result),
+        Err(_) => {
+            tracing::debug!(peer = %shared.peer, "peer stalled mid-frame");
+            shared.count_limit(Limit::FrameTimeout);
+            shared.fail(SessionError::FrameTimeout(limits.frame_timeout));
+            None
         }
     }
 }

@@ -10,9 +10,10 @@ use std::time::Instant;
 use bytes::BytesMut;
 
 use super::connection::Shared;
-use super::reader::{LastRoute, ReadLimits, count_discarded, deliver, framing_error};
+use super::reader::{
+    LastRoute, ReadLimits, count_discarded, deliver, framing_error, read_by_deadline,
+};
 use crate::error::SessionError;
-use crate::limits::Limit;
 use crate::mechanism::FrameDecoder;
 use crate::substreams::SubStreamRead;
 
@@ -41,19 +42,8 @@ pub(crate) async fn read_substreams(
         // A frame stalled mid-way on any sub-stream ends the connection, as on a byte stream.
         let oldest = inbound.values().filter_map(|s| s.started).min();
         let read = poll_fn(|cx| io.poll_read(cx));
-        let result = match oldest {
-            None => read.await,
-            Some(at) => {
-                let deadline = at + limits.frame_timeout;
-                match tokio::time::timeout_at(deadline.into(), read).await {
-                    Ok(result) => result,
-                    Err(_) => {
-                        tracing::debug!(peer = %shared.peer, "peer stalled mid-frame");
-                        shared.count_limit(Limit::FrameTimeout);
-                        return shared.fail(SessionError::FrameTimeout(limits.frame_timeout));
-                    }
-                }
-            }
+        let Some(result) = read_by_deadline(&shared, oldest, &limits, read).await else {
+            return;
         };
         let (id, chunk) = match result {
             Ok(Some(item)) => item,

@@ -155,15 +155,21 @@ pub(crate) async fn write_loop<W: AsyncWrite + Unpin>(
 pub(super) fn abandon_queue(rx: &mut mpsc::Receiver<WriteCmd>) {
     rx.close();
     while let Ok(cmd) = rx.try_recv() {
-        match cmd {
-            WriteCmd::Frame(_, Some((ledger, id))) | WriteCmd::Split(_, _, Some((ledger, id))) => {
-                ledger.not_sent(id);
-            }
-            WriteCmd::Flush(ack) => {
-                let _ = ack.send(false);
-            }
-            WriteCmd::Frame(_, None) | WriteCmd::Split(_, _, None) => {}
+        abandon(cmd);
+    }
+}
+
+/// A command that will never be carried out: its tracked message is reported not sent, its
+/// flush fails.
+pub(super) fn abandon(cmd: WriteCmd) {
+    match cmd {
+        WriteCmd::Frame(_, Some((ledger, id))) | WriteCmd::Split(_, _, Some((ledger, id))) => {
+            ledger.not_sent(id);
         }
+        WriteCmd::Flush(ack) => {
+            let _ = ack.send(false);
+        }
+        WriteCmd::Frame(_, None) | WriteCmd::Split(_, _, None) => {}
     }
 }
 
