@@ -16,8 +16,8 @@ use crate::wire::Wire;
 /// Payload size of the scale cases, bytes.
 pub const SCALE_PAYLOAD: usize = 1024;
 
-/// SCTP (in user space) moves about a tenth of TCP's bytes per second on loopback: its
-/// throughput cases send this fraction of the plan's messages, so a run lasts about as long.
+/// SCTP (in user space) moves a tenth or less of TCP's bytes per second on loopback: its
+/// throughput cases send one in this many of the plan's messages, so a run stays short.
 pub const SCTP_MESSAGE_SHARE: usize = 4;
 
 /// A part of the harness, for `--only`.
