@@ -1,7 +1,7 @@
 //! One association as the hub sees it: [`SctpReader`] and [`SctpWriter`], the two halves of
 //! a [`SubStreams`] connection, sharing the association's state with the socket driver.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -32,6 +32,17 @@ pub(crate) struct AssocState {
     pub(crate) read_blocked: bool,
     /// Streams with messages waiting in `sctp-proto`.
     pub(crate) readable: BTreeSet<u16>,
+    /// Messages taken out of `sctp-proto` once the association is shutting down (its close
+    /// discards unread messages), waiting for room in the reader's queue. Delivered before
+    /// the association's end; bounded by the receive window (see `driver::rescue`).
+    pub(crate) pending: VecDeque<(u16, Bytes)>,
+    /// Bytes in [`AssocState::pending`].
+    pub(crate) pending_bytes: usize,
+    /// The peer started the shutdown: it sends no more data, so everything it sent can be
+    /// taken out of `sctp-proto` at once.
+    pub(crate) peer_shutdown: bool,
+    /// The error the reader gets after the pending messages, once the association failed.
+    pub(crate) end_error: Option<io::Error>,
     /// Streams we have opened for writing.
     pub(crate) written: BTreeSet<u16>,
     /// The writer waiting for room.

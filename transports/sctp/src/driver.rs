@@ -19,7 +19,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::assoc::{AssocShared, AssocState, Inbound, substreams};
 use crate::packet::{self, Seen};
-use crate::{INBOUND_QUEUE, MAX_DATAGRAM, STREAMS, Stats};
+use crate::{INBOUND_QUEUE, MAX_DATAGRAM, RECEIVE_BUFFER, STREAMS, Stats};
 
 /// Where a new association goes once its handshake completes.
 pub(crate) enum Waiter {
@@ -101,6 +101,10 @@ impl Driver {
             inbound: Some(tx),
             read_blocked: false,
             readable: Default::default(),
+            pending: Default::default(),
+            pending_bytes: 0,
+            peer_shutdown: false,
+            end_error: None,
             written: Default::default(),
             send_waker: None,
             error: None,
@@ -280,9 +284,17 @@ impl Driver {
             }
         }
         if st.assoc.is_closing() {
+            if !st.shutting_down {
+                st.peer_shutdown = true;
+            }
             st.shutting_down = true;
         }
         while st.assoc.accept_stream().is_some() {}
+        if st.assoc.is_closing() {
+            // Whatever is unread when the association closes is lost: take it out now.
+            let all = st.peer_shutdown;
+            rescue(&mut st, all);
+        }
         read_messages(&mut st);
         if st.send_waker.is_some() && (st.lost || st.buffered() < crate::SEND_BUFFER) {
             if let Some(w) = st.send_waker.take() {
@@ -300,7 +312,9 @@ impl Driver {
         }
         if complete_sent {
             // `sctp-proto` 0.10 does not close the association after sending SHUTDOWN
-            // COMPLETE (RFC 4960 §9.2: the sender enters CLOSED); close it here.
+            // COMPLETE (RFC 4960 §9.2: the sender enters CLOSED); close it here, after taking
+            // out what the reader has not read yet.
+            rescue(&mut st, true);
             let _ = st.assoc.close();
             st.shutting_down = true;
             while let Some(ev) = st.assoc.poll() {
@@ -308,8 +322,10 @@ impl Driver {
                     lose(&mut st, &reason, true);
                 }
             }
+            read_messages(&mut st);
         }
-        let finished = st.lost && st.assoc.is_closed();
+        // The entry stays until the reader has the rescued messages and the end.
+        let finished = st.lost && st.assoc.is_closed() && st.inbound.is_none();
         if finished {
             let ev = entry
                 .drained
@@ -358,7 +374,8 @@ impl Driver {
     }
 }
 
-/// Ends the association for the hub: cleanly (the reader sees the end) or with an error.
+/// Ends the association for the hub: cleanly (the reader sees the end) or with an error. The
+/// reader gets either after the messages still pending ([`read_messages`]).
 fn lose(st: &mut AssocState, reason: &AssociationError, clean: bool) {
     if st.lost {
         return;
@@ -367,25 +384,82 @@ fn lose(st: &mut AssocState, reason: &AssociationError, clean: bool) {
     if st.error.is_none() && !clean {
         st.error = Some(reason.to_string());
     }
-    if let Some(tx) = st.inbound.take() {
-        if !clean {
-            let e = io::Error::new(io::ErrorKind::ConnectionAborted, reason.to_string());
-            // A full queue gets the error after what is queued.
-            tokio::spawn(async move {
-                let _ = tx.send(Err(e)).await;
-            });
-        }
+    if !clean {
+        st.end_error = Some(io::Error::new(
+            io::ErrorKind::ConnectionAborted,
+            reason.to_string(),
+        ));
     }
     if let Some(w) = st.send_waker.take() {
         w.wake();
     }
 }
 
-/// Moves complete messages from `sctp-proto` to the hub while its queue has room.
+/// Takes the messages `sctp-proto` holds unread into [`AssocState::pending`], because its
+/// `close` discards them. With `all` false, stops once [`RECEIVE_BUFFER`] bytes are pending
+/// (while we are shutting down, the peer may still send; what stays in `sctp-proto` is
+/// bounded by the receive window, and is taken out with `all` just before the close).
+fn rescue(st: &mut AssocState, all: bool) {
+    let mut ids = st.assoc.stream_ids();
+    ids.sort_unstable();
+    for id in ids {
+        loop {
+            if !all && st.pending_bytes >= RECEIVE_BUFFER as usize {
+                return;
+            }
+            let Ok(mut stream) = st.assoc.stream(id) else {
+                break;
+            };
+            let Ok(Some(chunks)) = stream.read_sctp() else {
+                break;
+            };
+            let mut buf = BytesMut::zeroed(chunks.len());
+            let n = chunks.read(&mut buf).unwrap_or(0);
+            buf.truncate(n);
+            st.pending_bytes += n;
+            st.pending.push_back((id, buf.freeze()));
+        }
+        st.readable.remove(&id);
+    }
+}
+
+/// Moves complete messages to the hub while its queue has room: first the pending ones, then
+/// those in `sctp-proto`. Once the association is lost and nothing is pending, ends the
+/// reader's queue (cleanly or with the error).
 fn read_messages(st: &mut AssocState) {
     let Some(tx) = st.inbound.clone() else {
         return;
     };
+    while let Some((id, msg)) = st.pending.pop_front() {
+        match tx.try_reserve() {
+            Ok(permit) => {
+                st.pending_bytes -= msg.len();
+                permit.send(Ok((id, msg)));
+            }
+            Err(mpsc::error::TrySendError::Full(())) => {
+                st.pending.push_front((id, msg));
+                st.read_blocked = true;
+                return;
+            }
+            Err(mpsc::error::TrySendError::Closed(())) => {
+                // The reader is gone: nobody will read what is pending.
+                st.pending.clear();
+                st.pending_bytes = 0;
+                st.inbound = None;
+                return;
+            }
+        }
+    }
+    if st.lost {
+        st.inbound = None;
+        if let Some(e) = st.end_error.take() {
+            // A full queue gets the error after what is queued.
+            tokio::spawn(async move {
+                let _ = tx.send(Err(e)).await;
+            });
+        }
+        return;
+    }
     while let Some(&id) = st.readable.first() {
         loop {
             let permit = match tx.try_reserve() {
