@@ -19,7 +19,9 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::assoc::{AssocShared, AssocState, Inbound, substreams};
 use crate::packet::{self, Seen};
-use crate::{INBOUND_QUEUE, MAX_DATAGRAM, RECEIVE_BUFFER, STREAMS, Stats};
+use crate::{
+    HANDSHAKE_TIMEOUT, INBOUND_QUEUE, MAX_DATAGRAM, MAX_HALF_OPEN, RECEIVE_BUFFER, STREAMS, Stats,
+};
 
 /// Where a new association goes once its handshake completes.
 pub(crate) enum Waiter {
@@ -37,6 +39,10 @@ struct Entry {
     waiter: Option<Waiter>,
     /// The association's "drained" event, held until it is closed.
     drained: Option<sctp_proto::EndpointEvent>,
+    /// When a listener gives up this association's handshake ([`HANDSHAKE_TIMEOUT`]); `None`
+    /// for associations we initiate (their INIT retransmissions bound them) and once
+    /// established.
+    handshake_deadline: Option<Instant>,
 }
 
 /// The state of one socket's task.
@@ -84,7 +90,7 @@ impl Driver {
         waiter: Waiter,
     ) {
         let remote = assoc.remote_addr();
-        self.insert(handle, assoc, remote, Some(waiter));
+        self.insert(handle, assoc, remote, Some(waiter), None);
     }
 
     fn insert(
@@ -93,6 +99,7 @@ impl Driver {
         assoc: sctp_proto::Association,
         remote: SocketAddr,
         waiter: Option<Waiter>,
+        handshake_deadline: Option<Instant>,
     ) {
         let (tx, rx) = mpsc::channel(INBOUND_QUEUE);
         let state = AssocState {
@@ -125,6 +132,7 @@ impl Driver {
                 rx: Some(rx),
                 waiter,
                 drained: None,
+                handshake_deadline,
             },
         );
     }
@@ -141,7 +149,8 @@ impl Driver {
             let deadline = self
                 .entries
                 .values()
-                .filter_map(|e| e.shared.lock().assoc.poll_timeout())
+                .flat_map(|e| [e.shared.lock().assoc.poll_timeout(), e.handshake_deadline])
+                .flatten()
                 .min();
             let socket = self.socket.clone();
             tokio::select! {
@@ -160,8 +169,19 @@ impl Driver {
                 },
                 () = sleep_until(deadline) => {
                     let now = Instant::now();
-                    for e in self.entries.values() {
-                        e.shared.lock().assoc.handle_timeout(now);
+                    for e in self.entries.values_mut() {
+                        let mut st = e.shared.lock();
+                        st.assoc.handle_timeout(now);
+                        if e.handshake_deadline.is_some_and(|d| d <= now) {
+                            e.handshake_deadline = None;
+                            if st.assoc.is_handshaking() {
+                                // Still CLOSED in `sctp-proto` (it answered the INIT and
+                                // waits for a COOKIE ECHO): no event comes; end it here.
+                                let _ = st.assoc.close();
+                                lose(&mut st, &AssociationError::TimedOut, false);
+                                self.stats.handshakes_expired.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
                     }
                 }
                 () = self.wake.notified() => {}
@@ -203,8 +223,22 @@ impl Driver {
         };
         match event {
             DatagramEvent::NewAssociation(assoc) => {
+                let half_open = self
+                    .entries
+                    .values()
+                    .filter(|e| e.handshake_deadline.is_some())
+                    .count();
+                if half_open >= MAX_HALF_OPEN {
+                    // Dropped before its INIT ACK goes out, and forgotten by the endpoint.
+                    drop(assoc);
+                    let _ = self
+                        .endpoint
+                        .handle_event(handle, sctp_proto::EndpointEvent::drained());
+                    self.stats.half_open_refused.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
                 let accept = self.accept.clone().map(Waiter::Accept);
-                self.insert(handle, assoc, from, accept);
+                self.insert(handle, assoc, from, accept, Some(now + HANDSHAKE_TIMEOUT));
             }
             DatagramEvent::AssociationEvent(event) => {
                 if let Some(e) = self.entries.get(&handle) {
@@ -270,7 +304,10 @@ impl Driver {
         let mut connected = false;
         while let Some(ev) = st.assoc.poll() {
             match ev {
-                Event::Connected => connected = true,
+                Event::Connected => {
+                    connected = true;
+                    entry.handshake_deadline = None;
+                }
                 Event::HandshakeFailed { reason } => lose(&mut st, &reason, false),
                 Event::AssociationLost { reason } => {
                     let clean = st.shutting_down && reason == AssociationError::AssociationClosed;

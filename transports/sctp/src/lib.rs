@@ -78,6 +78,15 @@ pub const INBOUND_QUEUE: usize = 64;
 /// Associations a listener queues for acceptance before refusing more.
 pub const ACCEPT_QUEUE: usize = 64;
 
+/// How long a listener keeps an association whose handshake has not completed (an INIT was
+/// answered, no valid COOKIE ECHO followed) before forgetting it. Counted in
+/// [`Stats::handshakes_expired`].
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Associations a listener keeps in their handshake at once; INITs beyond this are not
+/// answered (counted in [`Stats::half_open_refused`]), so unanswered INITs cannot pile up.
+pub const MAX_HALF_OPEN: usize = ACCEPT_QUEUE;
+
 /// The largest UDP datagram read.
 pub const MAX_DATAGRAM: usize = 65_536;
 
@@ -97,6 +106,10 @@ pub struct Stats {
     pub aborts_sent: AtomicU64,
     /// Associations refused because the accept queue was full.
     pub refused: AtomicU64,
+    /// INITs a listener did not answer because [`MAX_HALF_OPEN`] handshakes were in progress.
+    pub half_open_refused: AtomicU64,
+    /// Handshakes a listener gave up after [`HANDSHAKE_TIMEOUT`].
+    pub handshakes_expired: AtomicU64,
 }
 
 impl Stats {

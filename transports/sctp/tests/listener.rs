@@ -1,0 +1,117 @@
+//! A listener facing a raw peer that speaks SCTP by hand: handshakes left half-open.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::time::Duration;
+
+use imsession::Transport;
+use imsession_sctp::{HANDSHAKE_TIMEOUT, MAX_HALF_OPEN, SctpTransport, Stats};
+
+/// The raw peer's SCTP port (and the listener's: the default).
+const PORT: u16 = 5000;
+/// Chunk types (RFC 4960 §3.2).
+const INIT: u8 = 1;
+const INIT_ACK: u8 = 2;
+/// How long the raw peer waits for any one answer before failing.
+const ANSWER: Duration = Duration::from_secs(5);
+
+/// CRC32c (RFC 4960 appendix B), bit by bit: small and plainly correct.
+fn crc32c(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0x82f6_3b78
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A packet with verification tag `tag` holding one chunk, checksum filled in.
+fn packet(tag: u32, chunk_type: u8, value: &[u8]) -> Vec<u8> {
+    let mut p = PORT.to_be_bytes().to_vec();
+    p.extend_from_slice(&PORT.to_be_bytes());
+    p.extend_from_slice(&tag.to_be_bytes());
+    p.extend_from_slice(&[0; 4]);
+    p.extend_from_slice(&[chunk_type, 0]);
+    p.extend_from_slice(&u16::try_from(4 + value.len()).unwrap().to_be_bytes());
+    p.extend_from_slice(value);
+    while p.len() % 4 != 0 {
+        p.push(0);
+    }
+    let c = crc32c(&p);
+    p[8..12].copy_from_slice(&c.to_le_bytes());
+    p
+}
+
+/// An INIT with initiate tag `tag`, offering `outbound` streams and accepting `max_inbound`.
+fn init(tag: u32, outbound: u16, max_inbound: u16) -> Vec<u8> {
+    let mut v = tag.to_be_bytes().to_vec(); // initiate tag
+    v.extend_from_slice(&65_536u32.to_be_bytes()); // receive window
+    v.extend_from_slice(&outbound.to_be_bytes());
+    v.extend_from_slice(&max_inbound.to_be_bytes());
+    v.extend_from_slice(&1u32.to_be_bytes()); // initial TSN
+    packet(0, INIT, &v)
+}
+
+/// A raw peer socket that has sent an INIT with initiate tag `tag` to `to` and got the INIT
+/// ACK, returned whole. Peers need distinct tags: a known tag marks a retransmitted INIT.
+fn handshake_start(
+    to: SocketAddr,
+    tag: u32,
+    outbound: u16,
+    max_inbound: u16,
+) -> (UdpSocket, Vec<u8>) {
+    let raw = UdpSocket::bind("127.0.0.1:0").unwrap();
+    raw.set_read_timeout(Some(ANSWER)).unwrap();
+    raw.send_to(&init(tag, outbound, max_inbound), to).unwrap();
+    let mut buf = [0u8; 2048];
+    let (n, _) = raw.recv_from(&mut buf).expect("an INIT ACK");
+    assert_eq!(buf[12], INIT_ACK);
+    (raw, buf[..n].to_vec())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_init_is_forgotten_after_the_handshake_timeout() {
+    let t = SctpTransport::new();
+    let listener = t.listen("127.0.0.1", 0).await.unwrap();
+    let addr = listener.local_addr();
+    // The INIT is answered; the COOKIE ECHO never comes.
+    let _raw = handshake_start(addr, 1, 10, 10);
+    drop(listener);
+    // The half-open association held the socket; once forgotten, the port is free again.
+    let freed = async {
+        while UdpSocket::bind(addr).is_err() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(HANDSHAKE_TIMEOUT * 3, freed)
+        .await
+        .expect("the listener's socket is released after the handshake timeout");
+    assert_eq!(Stats::get(&t.stats().handshakes_expired), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_answers_at_most_max_half_open_inits() {
+    let t = SctpTransport::new();
+    let listener = t.listen("127.0.0.1", 0).await.unwrap();
+    let addr = listener.local_addr();
+    let _answered: Vec<_> = (0..MAX_HALF_OPEN)
+        .map(|i| handshake_start(addr, 1 + i as u32, 10, 10))
+        .collect();
+    let raw = UdpSocket::bind("127.0.0.1:0").unwrap();
+    raw.send_to(&init(u32::MAX, 10, 10), addr).unwrap();
+    let refused = async {
+        while Stats::get(&t.stats().half_open_refused) == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(ANSWER, refused)
+        .await
+        .expect("the INIT beyond the limit is counted");
+    assert_eq!(Stats::get(&t.stats().half_open_refused), 1);
+    assert_eq!(Stats::get(&t.stats().handshakes_expired), 0);
+}
