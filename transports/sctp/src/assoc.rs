@@ -57,7 +57,8 @@ pub(crate) struct AssocState {
     pub(crate) abort: bool,
     /// Ports and the peer's tag, for an ABORT.
     pub(crate) seen: Option<Seen>,
-    /// Outbound streams usable: ours, capped by the peer's maximum inbound streams.
+    /// Outbound streams usable: ours, capped by the peer's maximum inbound streams (and, when
+    /// we answered its INIT, by its outbound streams: what our INIT ACK announced).
     pub(crate) streams: u16,
 }
 

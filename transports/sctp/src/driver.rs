@@ -248,8 +248,16 @@ impl Driver {
         }
         if let Some(e) = self.entries.get(&handle) {
             let mut st = e.shared.lock();
-            if let Some((_, peer_in)) = peer_streams {
-                st.streams = STREAMS.min(peer_in).max(1);
+            if let Some((peer_out, peer_in)) = peer_streams {
+                // Our INIT ACK announces min(ours, the peer's outbound streams) as our outbound
+                // count (`sctp-proto` mirrors the peer's INIT), so a listener stays within that
+                // too (`docs/sctp.md`, workaround 6).
+                let announced = if first == Some(packet::INIT) {
+                    peer_in.min(peer_out)
+                } else {
+                    peer_in
+                };
+                st.streams = STREAMS.min(announced).max(1);
             }
             if seen.is_some() {
                 st.seen = seen;

@@ -1,16 +1,22 @@
-//! A listener facing a raw peer that speaks SCTP by hand: handshakes left half-open.
+//! A listener facing a raw peer that speaks SCTP by hand: handshakes left half-open, and the
+//! stream count its INIT ACK announces.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use imsession::Transport;
-use imsession_sctp::{HANDSHAKE_TIMEOUT, MAX_HALF_OPEN, SctpTransport, Stats};
+use imsession::{ConnectionIo, Transport};
+use imsession_sctp::{HANDSHAKE_TIMEOUT, MAX_HALF_OPEN, STREAMS, SctpTransport, Stats};
 
 /// The raw peer's SCTP port (and the listener's: the default).
 const PORT: u16 = 5000;
 /// Chunk types (RFC 4960 §3.2).
 const INIT: u8 = 1;
 const INIT_ACK: u8 = 2;
+const COOKIE_ECHO: u8 = 10;
+/// The State Cookie parameter's type (RFC 4960 §3.3.3).
+const STATE_COOKIE: u16 = 7;
+/// Offset of the INIT ACK's fixed fields, after the common and chunk headers.
+const FIXED: usize = 16;
 /// How long the raw peer waits for any one answer before failing.
 const ANSWER: Duration = Duration::from_secs(5);
 
@@ -114,4 +120,46 @@ async fn a_listener_answers_at_most_max_half_open_inits() {
         .expect("the INIT beyond the limit is counted");
     assert_eq!(Stats::get(&t.stats().half_open_refused), 1);
     assert_eq!(Stats::get(&t.stats().handshakes_expired), 0);
+}
+
+/// The INIT ACK's (initiate tag, outbound streams, State Cookie).
+fn parse_init_ack(ack: &[u8]) -> (u32, u16, Vec<u8>) {
+    let field = |at: usize| u16::from_be_bytes([ack[FIXED + at], ack[FIXED + at + 1]]);
+    let tag = u32::from_be_bytes(ack[FIXED..FIXED + 4].try_into().unwrap());
+    let outbound = field(8);
+    let end = 12 + usize::from(u16::from_be_bytes([ack[14], ack[15]]));
+    let mut at = FIXED + 16;
+    while at + 4 <= end {
+        let kind = u16::from_be_bytes([ack[at], ack[at + 1]]);
+        let len = usize::from(u16::from_be_bytes([ack[at + 2], ack[at + 3]]));
+        if kind == STATE_COOKIE {
+            return (tag, outbound, ack[at + 4..at + len].to_vec());
+        }
+        at += (len + 3) & !3;
+    }
+    panic!("INIT ACK without a State Cookie");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_uses_no_more_streams_than_its_init_ack_announced() {
+    /// A peer that sends on few streams but accepts many.
+    const PEER_OUT: u16 = 10;
+    const PEER_IN: u16 = 2048;
+    let t = SctpTransport::new();
+    let listener = t.listen("127.0.0.1", 0).await.unwrap();
+    let addr = listener.local_addr();
+    let (raw, ack) = handshake_start(addr, 1, PEER_OUT, PEER_IN);
+    let (tag, announced, cookie) = parse_init_ack(&ack);
+    assert_eq!(
+        announced,
+        PEER_OUT.min(STREAMS),
+        "what sctp-proto announces"
+    );
+    raw.send_to(&packet(tag, COOKIE_ECHO, &cookie), addr)
+        .unwrap();
+    let conn = listener.accept().await.unwrap().await.unwrap();
+    let ConnectionIo::SubStreams(s) = conn.io else {
+        panic!("sctp yields sub-streams");
+    };
+    assert_eq!(s.writer.streams(), announced);
 }
