@@ -10,7 +10,8 @@
 //! in one session does not hold up another's ([`imsession::substreams`]).
 //!
 //! SDP: the m-line port is the UDP port (the encapsulation port); `a=sctp-port` names the SCTP
-//! port, 5000 when absent (`docs/sctp.md`).
+//! port, always written; when a peer leaves it out, 5000 is assumed (imsession's own
+//! convention, not RFC 8841's: `docs/sctp.md`).
 //!
 //! ```
 //! use imsession::Negotiator;
