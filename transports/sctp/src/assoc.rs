@@ -49,6 +49,9 @@ pub(crate) struct AssocState {
     pub(crate) send_waker: Option<Waker>,
     /// Why the association failed, once it did.
     pub(crate) error: Option<String>,
+    /// The handshake failed because its retransmissions ran out (no answer), not because the
+    /// peer refused it.
+    pub(crate) timed_out: bool,
     /// Lost (closed or failed); nothing more is sent or received.
     pub(crate) lost: bool,
     /// Whether a graceful SHUTDOWN was started by either side.

@@ -115,6 +115,7 @@ impl Driver {
             written: Default::default(),
             send_waker: None,
             error: None,
+            timed_out: false,
             lost: false,
             shutting_down: false,
             abort: false,
@@ -316,7 +317,17 @@ impl Driver {
                     connected = true;
                     entry.handshake_deadline = None;
                 }
-                Event::HandshakeFailed { reason } => lose(&mut st, &reason, false),
+                Event::HandshakeFailed { reason } => {
+                    // The INIT or COOKIE ECHO retransmissions ran out: nobody answered.
+                    st.timed_out |= matches!(
+                        reason,
+                        AssociationError::HandshakeFailed(
+                            sctp_proto::Error::ErrHandshakeInitAck
+                                | sctp_proto::Error::ErrHandshakeCookieEcho
+                        )
+                    );
+                    lose(&mut st, &reason, false);
+                }
                 Event::AssociationLost { reason } => {
                     let clean = st.shutting_down && reason == AssociationError::AssociationClosed;
                     lose(&mut st, &reason, clean);
@@ -380,7 +391,14 @@ impl Driver {
         }
         let streams = st.streams;
 
-        let failed = st.lost.then(|| st.error.clone());
+        let failed = st.lost.then(|| {
+            let kind = if st.timed_out {
+                io::ErrorKind::TimedOut
+            } else {
+                io::ErrorKind::ConnectionRefused
+            };
+            (kind, st.error.clone())
+        });
         drop(st);
         if connected {
             if let Some(waiter) = entry.waiter.take() {
@@ -402,14 +420,12 @@ impl Driver {
                 }
             }
         }
-        if let Some(error) = failed {
+        if let Some((kind, error)) = failed {
+            // A handshake that got no answer times out; any other end (an ABORT) refuses.
             if let Some(Waiter::Connect(tx)) = entry.waiter.take() {
                 let _ = tx.send(Err(TransportError::io(
                     format!("sctp association with {}", shared.lock().remote),
-                    io::Error::new(
-                        io::ErrorKind::ConnectionRefused,
-                        error.unwrap_or_else(|| "closed".to_owned()),
-                    ),
+                    io::Error::new(kind, error.unwrap_or_else(|| "closed".to_owned())),
                 )));
             }
         }

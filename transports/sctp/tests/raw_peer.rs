@@ -1,17 +1,19 @@
-//! A listener facing a raw peer that speaks SCTP by hand: handshakes left half-open, and the
-//! stream count its INIT ACK announces.
+//! The transport facing a raw peer that speaks SCTP by hand: a listener's handshakes left
+//! half-open and the stream count its INIT ACK announces; how a connect attempt fails.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use imsession::{ConnectionIo, Transport};
-use imsession_sctp::{HANDSHAKE_TIMEOUT, MAX_HALF_OPEN, STREAMS, SctpTransport, Stats};
+use imsession::sdp::MediaDescription;
+use imsession::{ConnectionIo, Target, Transport, TransportError};
+use imsession_sctp::{HANDSHAKE_TIMEOUT, MAX_HALF_OPEN, Rto, STREAMS, SctpTransport, Stats};
 
 /// The raw peer's SCTP port (and the listener's: the default).
 const PORT: u16 = 5000;
 /// Chunk types (RFC 4960 §3.2).
 const INIT: u8 = 1;
 const INIT_ACK: u8 = 2;
+const ABORT: u8 = 6;
 const COOKIE_ECHO: u8 = 10;
 /// The State Cookie parameter's type (RFC 4960 §3.3.3).
 const STATE_COOKIE: u16 = 7;
@@ -162,4 +164,57 @@ async fn a_listener_uses_no_more_streams_than_its_init_ack_announced() {
         panic!("sctp yields sub-streams");
     };
     assert_eq!(s.writer.streams(), announced);
+}
+
+/// A transport with loopback retransmission timeouts, so running out of INIT retransmissions
+/// takes seconds.
+fn quick() -> SctpTransport {
+    SctpTransport::new().with_rto(Rto {
+        initial: Duration::from_millis(100),
+        min: Duration::from_millis(100),
+        max: Duration::from_millis(200),
+    })
+}
+
+/// Where `connect` goes to reach the raw peer bound at `raw`.
+fn target(raw: &UdpSocket) -> Target {
+    let port = raw.local_addr().unwrap().port();
+    Target {
+        host: "127.0.0.1".into(),
+        port,
+        media: MediaDescription::new("message", port, "cpim/sctp", vec![]),
+    }
+}
+
+/// The I/O error kind a failed `connect` reports.
+fn kind(result: Result<imsession::Connection, TransportError>) -> std::io::ErrorKind {
+    match result {
+        Err(TransportError::Io { source, .. }) => source.kind(),
+        Err(e) => panic!("not an i/o error: {e}"),
+        Ok(c) => panic!("connected to {}", c.peer),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connect_nobody_answers_times_out() {
+    // Bound, so no ICMP error comes back either; it never reads.
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let result = quick().connect(&target(&silent)).await;
+    assert_eq!(kind(result), std::io::ErrorKind::TimedOut);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connect_answered_with_an_abort_is_refused() {
+    let raw = UdpSocket::bind("127.0.0.1:0").unwrap();
+    raw.set_read_timeout(Some(ANSWER)).unwrap();
+    let target = target(&raw);
+    let connecting = tokio::spawn(async move { quick().connect(&target).await });
+    let mut buf = [0u8; 2048];
+    let (n, from) = raw.recv_from(&mut buf).expect("an INIT");
+    assert!(n >= FIXED + 4 && buf[12] == INIT, "an INIT");
+    // The ABORT carries the INIT's initiate tag as its verification tag (RFC 4960 §8.4).
+    let tag = u32::from_be_bytes(buf[FIXED..FIXED + 4].try_into().unwrap());
+    raw.send_to(&packet(tag, ABORT, &[]), from).unwrap();
+    let result = connecting.await.unwrap();
+    assert_eq!(kind(result), std::io::ErrorKind::ConnectionRefused);
 }
