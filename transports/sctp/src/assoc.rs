@@ -120,7 +120,8 @@ impl SubStreamRead for SctpReader {
     }
 }
 
-/// The outbound half. Dropping it without closing aborts the association.
+/// The outbound half. Dropping it without closing aborts the association, unless a graceful
+/// shutdown is already under way.
 pub(crate) struct SctpWriter {
     shared: Arc<AssocShared>,
     streams: u16,
@@ -180,7 +181,8 @@ impl SubStreamWrite for SctpWriter {
             return Poll::Ready(Ok(()));
         }
         let mut st = self.shared.lock();
-        if st.lost {
+        if st.lost || st.assoc.is_closing() {
+            // Ended, or a shutdown is under way (the peer's, maybe): it completes by itself.
             self.closed = true;
             return Poll::Ready(Ok(()));
         }
@@ -205,7 +207,8 @@ impl Drop for SctpWriter {
     fn drop(&mut self) {
         if !self.closed {
             let mut st = self.shared.lock();
-            if !st.lost {
+            // A shutdown under way (the peer's SHUTDOWN, maybe) is let finish, not aborted.
+            if !st.lost && !st.assoc.is_closing() {
                 st.abort = true;
             }
             drop(st);

@@ -14,7 +14,11 @@ const PORT: u16 = 5000;
 const INIT: u8 = 1;
 const INIT_ACK: u8 = 2;
 const ABORT: u8 = 6;
+const SHUTDOWN: u8 = 7;
+const SHUTDOWN_ACK: u8 = 8;
 const COOKIE_ECHO: u8 = 10;
+const COOKIE_ACK: u8 = 11;
+const SHUTDOWN_COMPLETE: u8 = 14;
 /// The State Cookie parameter's type (RFC 4960 §3.3.3).
 const STATE_COOKIE: u16 = 7;
 /// Offset of the INIT ACK's fixed fields, after the common and chunk headers.
@@ -124,6 +128,14 @@ async fn a_listener_answers_at_most_max_half_open_inits() {
     assert_eq!(Stats::get(&t.stats().handshakes_expired), 0);
 }
 
+/// The raw peer's next packet's first chunk type.
+fn next_chunk(raw: &UdpSocket) -> u8 {
+    let mut buf = [0u8; 2048];
+    let (n, _) = raw.recv_from(&mut buf).expect("an answer");
+    assert!(n > 12);
+    buf[12]
+}
+
 /// The INIT ACK's (initiate tag, outbound streams, State Cookie).
 fn parse_init_ack(ack: &[u8]) -> (u32, u16, Vec<u8>) {
     let field = |at: usize| u16::from_be_bytes([ack[FIXED + at], ack[FIXED + at + 1]]);
@@ -217,4 +229,44 @@ async fn a_connect_answered_with_an_abort_is_refused() {
     raw.send_to(&packet(tag, ABORT, &[]), from).unwrap();
     let result = connecting.await.unwrap();
     assert_eq!(kind(result), std::io::ErrorKind::ConnectionRefused);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_peers_graceful_shutdown_is_not_answered_with_an_abort() {
+    for close in [true, false] {
+        let t = SctpTransport::new();
+        let listener = t.listen("127.0.0.1", 0).await.unwrap();
+        let addr = listener.local_addr();
+        let (raw, ack) = handshake_start(addr, 1, 10, 10);
+        let (tag, _, cookie) = parse_init_ack(&ack);
+        let their_tsn = u32::from_be_bytes(ack[FIXED + 12..FIXED + 16].try_into().unwrap());
+        raw.send_to(&packet(tag, COOKIE_ECHO, &cookie), addr)
+            .unwrap();
+        assert_eq!(next_chunk(&raw), COOKIE_ACK);
+        let conn = listener.accept().await.unwrap().await.unwrap();
+        let ConnectionIo::SubStreams(mut s) = conn.io else {
+            panic!("sctp yields sub-streams");
+        };
+        // The peer shuts down (it received nothing: cumulative TSN ack is their first - 1).
+        let cum_ack = their_tsn.wrapping_sub(1).to_be_bytes();
+        raw.send_to(&packet(tag, SHUTDOWN, &cum_ack), addr).unwrap();
+        assert_eq!(next_chunk(&raw), SHUTDOWN_ACK);
+        // Our side now closes or drops its writer while the shutdown is still open (the peer
+        // holds back its SHUTDOWN COMPLETE): that must not turn into an ABORT.
+        if close {
+            std::future::poll_fn(|cx| s.writer.poll_close(cx))
+                .await
+                .unwrap();
+        } else {
+            drop(s.writer);
+        }
+        raw.send_to(&packet(tag, SHUTDOWN_COMPLETE, &[]), addr)
+            .unwrap();
+        let end = std::future::poll_fn(|cx| s.reader.poll_read(cx)).await;
+        assert!(
+            matches!(end, Ok(None)),
+            "a clean end (close: {close}): {end:?}"
+        );
+        assert_eq!(Stats::get(&t.stats().aborts_sent), 0, "close: {close}");
+    }
 }
