@@ -49,8 +49,8 @@ pub(crate) struct AssocState {
     pub(crate) send_waker: Option<Waker>,
     /// Why the association failed, once it did.
     pub(crate) error: Option<String>,
-    /// The handshake failed because its retransmissions ran out (no answer), not because the
-    /// peer refused it.
+    /// The handshake or the association failed because the peer stopped answering (its
+    /// retransmissions ran out), not because it refused or aborted.
     pub(crate) timed_out: bool,
     /// Lost (closed or failed); nothing more is sent or received.
     pub(crate) lost: bool,
@@ -58,6 +58,10 @@ pub(crate) struct AssocState {
     pub(crate) shutting_down: bool,
     /// An ABORT was asked for and not sent yet.
     pub(crate) abort: bool,
+    /// When a datagram of this association last arrived.
+    pub(crate) last_heard: std::time::Instant,
+    /// When the graceful shutdown (ours or the peer's) started.
+    pub(crate) shutdown_started: Option<std::time::Instant>,
     /// Ports and the peer's tag, for an ABORT.
     pub(crate) seen: Option<Seen>,
     /// Outbound streams usable: ours, capped by the peer's maximum inbound streams (and, when

@@ -7,7 +7,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use imsession::{Connection, ConnectionIo, PeerIdentity, TransportError};
@@ -20,7 +20,8 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use crate::assoc::{AssocShared, AssocState, Inbound, substreams};
 use crate::packet::{self, Seen};
 use crate::{
-    HANDSHAKE_TIMEOUT, INBOUND_QUEUE, MAX_DATAGRAM, MAX_HALF_OPEN, RECEIVE_BUFFER, STREAMS, Stats,
+    HANDSHAKE_TIMEOUT, INBOUND_QUEUE, MAX_DATAGRAM, MAX_HALF_OPEN, MAX_RETRANS, RECEIVE_BUFFER,
+    Rto, SHUTDOWN_GUARD, STREAMS, Stats,
 };
 
 /// Where a new association goes once its handshake completes.
@@ -56,6 +57,11 @@ pub(crate) struct Driver {
     accept: Option<mpsc::Sender<Connection>>,
     stats: Arc<Stats>,
     out: Vec<(SocketAddr, Bytes)>,
+    /// How long a shutdown may last ([`SHUTDOWN_GUARD`] × [`Rto::max`]).
+    shutdown_timeout: Duration,
+    /// Silence from a peer with data outstanding after which a stopped retransmission timer
+    /// means [`MAX_RETRANS`] ran out ([`MAX_RETRANS`] × [`Rto::min`]).
+    dead_after: Duration,
 }
 
 impl Driver {
@@ -64,6 +70,7 @@ impl Driver {
         endpoint: Endpoint,
         accept: Option<mpsc::Sender<Connection>>,
         stats: Arc<Stats>,
+        rto: Rto,
     ) -> io::Result<Self> {
         let local = socket.local_addr()?;
         Ok(Self {
@@ -75,6 +82,8 @@ impl Driver {
             accept,
             stats,
             out: Vec::new(),
+            shutdown_timeout: rto.max * SHUTDOWN_GUARD,
+            dead_after: rto.min * u32::try_from(MAX_RETRANS).unwrap_or(u32::MAX),
         })
     }
 
@@ -121,6 +130,8 @@ impl Driver {
             abort: false,
             seen: None,
             streams: STREAMS,
+            last_heard: Instant::now(),
+            shutdown_started: None,
         };
         let shared = Arc::new(AssocShared {
             state: Mutex::new(state),
@@ -150,7 +161,15 @@ impl Driver {
             let deadline = self
                 .entries
                 .values()
-                .flat_map(|e| [e.shared.lock().assoc.poll_timeout(), e.handshake_deadline])
+                .flat_map(|e| {
+                    let st = e.shared.lock();
+                    let guard = st.shutdown_started.filter(|_| !st.lost);
+                    [
+                        st.assoc.poll_timeout(),
+                        e.handshake_deadline,
+                        guard.map(|t| t + self.shutdown_timeout),
+                    ]
+                })
                 .flatten()
                 .min();
             let socket = self.socket.clone();
@@ -173,6 +192,13 @@ impl Driver {
                     for e in self.entries.values_mut() {
                         let mut st = e.shared.lock();
                         st.assoc.handle_timeout(now);
+                        if !st.lost && peer_gone(&mut st, now, self.shutdown_timeout, self.dead_after) {
+                            // Abort (the peer may still be there) and fail the association.
+                            st.abort = true;
+                            st.timed_out = true;
+                            st.error = Some("peer not answering".to_owned());
+                            self.stats.peer_timeouts.fetch_add(1, Ordering::Relaxed);
+                        }
                         if e.handshake_deadline.is_some_and(|d| d <= now) {
                             e.handshake_deadline = None;
                             if st.assoc.is_handshaking() {
@@ -249,6 +275,7 @@ impl Driver {
         }
         if let Some(e) = self.entries.get(&handle) {
             let mut st = e.shared.lock();
+            st.last_heard = now;
             if let Some((peer_out, peer_in)) = peer_streams {
                 // Our INIT ACK announces min(ours, the peer's outbound streams) as our outbound
                 // count (`sctp-proto` mirrors the peer's INIT), so a listener stays within that
@@ -296,7 +323,7 @@ impl Driver {
                 self.stats.aborts_sent.fetch_add(1, Ordering::Relaxed);
             }
             let _ = st.assoc.close();
-            st.error = Some("aborted locally".to_owned());
+            st.error.get_or_insert_with(|| "aborted locally".to_owned());
             st.abort = false;
         }
         if matches!(&entry.waiter, Some(Waiter::Connect(tx)) if tx.is_closed()) {
@@ -329,7 +356,9 @@ impl Driver {
                     lose(&mut st, &reason, false);
                 }
                 Event::AssociationLost { reason } => {
-                    let clean = st.shutting_down && reason == AssociationError::AssociationClosed;
+                    let clean = st.shutting_down
+                        && reason == AssociationError::AssociationClosed
+                        && st.error.is_none();
                     lose(&mut st, &reason, clean);
                 }
                 Event::Stream(StreamEvent::Readable { id } | StreamEvent::Opened { id }) => {
@@ -343,6 +372,7 @@ impl Driver {
             if !st.shutting_down {
                 st.peer_shutdown = true;
             }
+            st.shutdown_started.get_or_insert(now);
             st.shutting_down = true;
         }
         while st.assoc.accept_stream().is_some() {}
@@ -435,6 +465,28 @@ impl Driver {
     }
 }
 
+/// Whether the peer stopped answering: a shutdown outlasted `shutdown_timeout`, or data is
+/// outstanding, no retransmission timer runs any more (`sctp-proto` stops it silently after
+/// [`MAX_RETRANS`]) and nothing was heard for `dead_after`. Call right after
+/// `handle_timeout`.
+fn peer_gone(
+    st: &mut AssocState,
+    now: Instant,
+    shutdown_timeout: Duration,
+    dead_after: Duration,
+) -> bool {
+    if st
+        .shutdown_started
+        .is_some_and(|t| now >= t + shutdown_timeout)
+    {
+        return true;
+    }
+    !st.assoc.is_handshaking()
+        && st.assoc.poll_timeout().is_none()
+        && now >= st.last_heard + dead_after
+        && st.buffered() > 0
+}
+
 /// Ends the association for the hub: cleanly (the reader sees the end) or with an error. The
 /// reader gets either after the messages still pending ([`read_messages`]).
 fn lose(st: &mut AssocState, reason: &AssociationError, clean: bool) {
@@ -446,10 +498,13 @@ fn lose(st: &mut AssocState, reason: &AssociationError, clean: bool) {
         st.error = Some(reason.to_string());
     }
     if !clean {
-        st.end_error = Some(io::Error::new(
-            io::ErrorKind::ConnectionAborted,
-            reason.to_string(),
-        ));
+        let kind = if st.timed_out {
+            io::ErrorKind::TimedOut
+        } else {
+            io::ErrorKind::ConnectionAborted
+        };
+        let why = st.error.clone().unwrap_or_else(|| reason.to_string());
+        st.end_error = Some(io::Error::new(kind, why));
     }
     if let Some(w) = st.send_waker.take() {
         w.wake();

@@ -270,3 +270,72 @@ async fn the_peers_graceful_shutdown_is_not_answered_with_an_abort() {
         assert_eq!(Stats::get(&t.stats().aborts_sent), 0, "close: {close}");
     }
 }
+
+/// An association between a listener of `t` and a raw peer that answers nothing once it is
+/// established; returns the raw socket (kept open, so no ICMP error) and the accepted side.
+async fn with_silent_peer(t: &SctpTransport) -> (UdpSocket, imsession::SubStreams) {
+    let listener = t.listen("127.0.0.1", 0).await.unwrap();
+    let addr = listener.local_addr();
+    let (raw, ack) = handshake_start(addr, 1, 10, 10);
+    let (tag, _, cookie) = parse_init_ack(&ack);
+    raw.send_to(&packet(tag, COOKIE_ECHO, &cookie), addr)
+        .unwrap();
+    assert_eq!(next_chunk(&raw), COOKIE_ACK);
+    let conn = listener.accept().await.unwrap().await.unwrap();
+    let ConnectionIo::SubStreams(s) = conn.io else {
+        panic!("sctp yields sub-streams");
+    };
+    (raw, s)
+}
+
+/// Waits for the end of `s`'s reader (failing the test if it never comes) and returns it.
+async fn end_of(s: &mut imsession::SubStreams) -> std::io::Result<()> {
+    let end = async {
+        loop {
+            match std::future::poll_fn(|cx| s.reader.poll_read(cx)).await {
+                Ok(Some(_)) => continue,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), end)
+        .await
+        .expect("the association ends")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_stops_acknowledging_data_is_given_up() {
+    let t = quick();
+    let (_raw, mut s) = with_silent_peer(&t).await;
+    std::future::poll_fn(|cx| s.writer.poll_ready(cx))
+        .await
+        .unwrap();
+    s.writer
+        .send(1, bytes::Bytes::from_static(b"anyone there?"))
+        .unwrap();
+    let end = end_of(&mut s).await;
+    assert_eq!(
+        end.expect_err("an error, not a clean end").kind(),
+        std::io::ErrorKind::TimedOut
+    );
+    assert_eq!(Stats::get(&t.stats().peer_timeouts), 1);
+    assert_eq!(Stats::get(&t.stats().aborts_sent), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shutdown_the_peer_never_answers_is_aborted() {
+    let t = quick();
+    let (raw, mut s) = with_silent_peer(&t).await;
+    std::future::poll_fn(|cx| s.writer.poll_close(cx))
+        .await
+        .unwrap();
+    assert_eq!(next_chunk(&raw), SHUTDOWN);
+    let end = end_of(&mut s).await;
+    assert_eq!(
+        end.expect_err("an error, not a clean end").kind(),
+        std::io::ErrorKind::TimedOut
+    );
+    assert_eq!(Stats::get(&t.stats().peer_timeouts), 1);
+    assert_eq!(Stats::get(&t.stats().aborts_sent), 1);
+}
