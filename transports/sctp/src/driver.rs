@@ -192,7 +192,8 @@ impl Driver {
                     for e in self.entries.values_mut() {
                         let mut st = e.shared.lock();
                         st.assoc.handle_timeout(now);
-                        if !st.lost && peer_gone(&mut st, now, self.shutdown_timeout, self.dead_after) {
+                        let (guard, dead) = (self.shutdown_timeout, self.dead_after);
+                        if !st.lost && peer_gone(&mut st, now, guard, dead) {
                             // Abort (the peer may still be there) and fail the association.
                             st.abort = true;
                             st.timed_out = true;
