@@ -1,7 +1,7 @@
 //! One association as the hub sees it: [`SctpReader`] and [`SctpWriter`], the two halves of
 //! a [`SubStreams`] connection, sharing the association's state with the socket driver.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -32,21 +32,40 @@ pub(crate) struct AssocState {
     pub(crate) read_blocked: bool,
     /// Streams with messages waiting in `sctp-proto`.
     pub(crate) readable: BTreeSet<u16>,
+    /// Messages taken out of `sctp-proto` once the association is shutting down (its close
+    /// discards unread messages), waiting for room in the reader's queue. Delivered before
+    /// the association's end; bounded by the receive window (see `driver::rescue`).
+    pub(crate) pending: VecDeque<(u16, Bytes)>,
+    /// Bytes in [`AssocState::pending`].
+    pub(crate) pending_bytes: usize,
+    /// The peer started the shutdown: it sends no more data, so everything it sent can be
+    /// taken out of `sctp-proto` at once.
+    pub(crate) peer_shutdown: bool,
+    /// The error the reader gets after the pending messages, once the association failed.
+    pub(crate) end_error: Option<io::Error>,
     /// Streams we have opened for writing.
     pub(crate) written: BTreeSet<u16>,
     /// The writer waiting for room.
     pub(crate) send_waker: Option<Waker>,
     /// Why the association failed, once it did.
     pub(crate) error: Option<String>,
+    /// The handshake or the association failed because the peer stopped answering (its
+    /// retransmissions ran out), not because it refused or aborted.
+    pub(crate) timed_out: bool,
     /// Lost (closed or failed); nothing more is sent or received.
     pub(crate) lost: bool,
     /// Whether a graceful SHUTDOWN was started by either side.
     pub(crate) shutting_down: bool,
     /// An ABORT was asked for and not sent yet.
     pub(crate) abort: bool,
+    /// When a datagram of this association last arrived.
+    pub(crate) last_heard: std::time::Instant,
+    /// When the graceful shutdown (ours or the peer's) started.
+    pub(crate) shutdown_started: Option<std::time::Instant>,
     /// Ports and the peer's tag, for an ABORT.
     pub(crate) seen: Option<Seen>,
-    /// Outbound streams usable: ours, capped by the peer's maximum inbound streams.
+    /// Outbound streams usable: ours, capped by the peer's maximum inbound streams (and, when
+    /// we answered its INIT, by its outbound streams: what our INIT ACK announced).
     pub(crate) streams: u16,
 }
 
@@ -105,7 +124,8 @@ impl SubStreamRead for SctpReader {
     }
 }
 
-/// The outbound half. Dropping it without closing aborts the association.
+/// The outbound half. Dropping it without closing aborts the association, unless a graceful
+/// shutdown is already under way.
 pub(crate) struct SctpWriter {
     shared: Arc<AssocShared>,
     streams: u16,
@@ -165,7 +185,8 @@ impl SubStreamWrite for SctpWriter {
             return Poll::Ready(Ok(()));
         }
         let mut st = self.shared.lock();
-        if st.lost {
+        if st.lost || st.assoc.is_closing() {
+            // Ended, or a shutdown is under way (the peer's, maybe): it completes by itself.
             self.closed = true;
             return Poll::Ready(Ok(()));
         }
@@ -190,7 +211,8 @@ impl Drop for SctpWriter {
     fn drop(&mut self) {
         if !self.closed {
             let mut st = self.shared.lock();
-            if !st.lost {
+            // A shutdown under way (the peer's SHUTDOWN, maybe) is let finish, not aborted.
+            if !st.lost && !st.assoc.is_closing() {
                 st.abort = true;
             }
             drop(st);

@@ -7,7 +7,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use imsession::{Connection, ConnectionIo, PeerIdentity, TransportError};
@@ -19,7 +19,10 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::assoc::{AssocShared, AssocState, Inbound, substreams};
 use crate::packet::{self, Seen};
-use crate::{INBOUND_QUEUE, MAX_DATAGRAM, STREAMS, Stats};
+use crate::{
+    HANDSHAKE_TIMEOUT, INBOUND_QUEUE, MAX_DATAGRAM, MAX_HALF_OPEN, MAX_RETRANS, RECEIVE_BUFFER,
+    Rto, SHUTDOWN_GUARD, STREAMS, Stats,
+};
 
 /// Where a new association goes once its handshake completes.
 pub(crate) enum Waiter {
@@ -37,6 +40,10 @@ struct Entry {
     waiter: Option<Waiter>,
     /// The association's "drained" event, held until it is closed.
     drained: Option<sctp_proto::EndpointEvent>,
+    /// When a listener gives up this association's handshake ([`HANDSHAKE_TIMEOUT`]); `None`
+    /// for associations we initiate (their INIT retransmissions bound them) and once
+    /// established.
+    handshake_deadline: Option<Instant>,
 }
 
 /// The state of one socket's task.
@@ -50,6 +57,11 @@ pub(crate) struct Driver {
     accept: Option<mpsc::Sender<Connection>>,
     stats: Arc<Stats>,
     out: Vec<(SocketAddr, Bytes)>,
+    /// How long a shutdown may last ([`SHUTDOWN_GUARD`] × [`Rto::max`]).
+    shutdown_timeout: Duration,
+    /// Silence from a peer with data outstanding after which a stopped retransmission timer
+    /// means [`MAX_RETRANS`] ran out ([`MAX_RETRANS`] × [`Rto::min`]).
+    dead_after: Duration,
 }
 
 impl Driver {
@@ -58,6 +70,7 @@ impl Driver {
         endpoint: Endpoint,
         accept: Option<mpsc::Sender<Connection>>,
         stats: Arc<Stats>,
+        rto: Rto,
     ) -> io::Result<Self> {
         let local = socket.local_addr()?;
         Ok(Self {
@@ -69,6 +82,8 @@ impl Driver {
             accept,
             stats,
             out: Vec::new(),
+            shutdown_timeout: rto.max * SHUTDOWN_GUARD,
+            dead_after: rto.min * u32::try_from(MAX_RETRANS).unwrap_or(u32::MAX),
         })
     }
 
@@ -84,7 +99,7 @@ impl Driver {
         waiter: Waiter,
     ) {
         let remote = assoc.remote_addr();
-        self.insert(handle, assoc, remote, Some(waiter));
+        self.insert(handle, assoc, remote, Some(waiter), None);
     }
 
     fn insert(
@@ -93,6 +108,7 @@ impl Driver {
         assoc: sctp_proto::Association,
         remote: SocketAddr,
         waiter: Option<Waiter>,
+        handshake_deadline: Option<Instant>,
     ) {
         let (tx, rx) = mpsc::channel(INBOUND_QUEUE);
         let state = AssocState {
@@ -101,14 +117,21 @@ impl Driver {
             inbound: Some(tx),
             read_blocked: false,
             readable: Default::default(),
+            pending: Default::default(),
+            pending_bytes: 0,
+            peer_shutdown: false,
+            end_error: None,
             written: Default::default(),
             send_waker: None,
             error: None,
+            timed_out: false,
             lost: false,
             shutting_down: false,
             abort: false,
             seen: None,
             streams: STREAMS,
+            last_heard: Instant::now(),
+            shutdown_started: None,
         };
         let shared = Arc::new(AssocShared {
             state: Mutex::new(state),
@@ -121,6 +144,7 @@ impl Driver {
                 rx: Some(rx),
                 waiter,
                 drained: None,
+                handshake_deadline,
             },
         );
     }
@@ -137,7 +161,16 @@ impl Driver {
             let deadline = self
                 .entries
                 .values()
-                .filter_map(|e| e.shared.lock().assoc.poll_timeout())
+                .flat_map(|e| {
+                    let st = e.shared.lock();
+                    let guard = st.shutdown_started.filter(|_| !st.lost);
+                    [
+                        st.assoc.poll_timeout(),
+                        e.handshake_deadline,
+                        guard.map(|t| t + self.shutdown_timeout),
+                    ]
+                })
+                .flatten()
                 .min();
             let socket = self.socket.clone();
             tokio::select! {
@@ -156,8 +189,27 @@ impl Driver {
                 },
                 () = sleep_until(deadline) => {
                     let now = Instant::now();
-                    for e in self.entries.values() {
-                        e.shared.lock().assoc.handle_timeout(now);
+                    for e in self.entries.values_mut() {
+                        let mut st = e.shared.lock();
+                        st.assoc.handle_timeout(now);
+                        let (guard, dead) = (self.shutdown_timeout, self.dead_after);
+                        if !st.lost && peer_gone(&mut st, now, guard, dead) {
+                            // Abort (the peer may still be there) and fail the association.
+                            st.abort = true;
+                            st.timed_out = true;
+                            st.error = Some("peer not answering".to_owned());
+                            self.stats.peer_timeouts.fetch_add(1, Ordering::Relaxed);
+                        }
+                        if e.handshake_deadline.is_some_and(|d| d <= now) {
+                            e.handshake_deadline = None;
+                            if st.assoc.is_handshaking() {
+                                // Still CLOSED in `sctp-proto` (it answered the INIT and
+                                // waits for a COOKIE ECHO): no event comes; end it here.
+                                let _ = st.assoc.close();
+                                lose(&mut st, &AssociationError::TimedOut, false);
+                                self.stats.handshakes_expired.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
                     }
                 }
                 () = self.wake.notified() => {}
@@ -199,8 +251,22 @@ impl Driver {
         };
         match event {
             DatagramEvent::NewAssociation(assoc) => {
+                let half_open = self
+                    .entries
+                    .values()
+                    .filter(|e| e.handshake_deadline.is_some())
+                    .count();
+                if half_open >= MAX_HALF_OPEN {
+                    // Dropped before its INIT ACK goes out, and forgotten by the endpoint.
+                    drop(assoc);
+                    let _ = self
+                        .endpoint
+                        .handle_event(handle, sctp_proto::EndpointEvent::drained());
+                    self.stats.half_open_refused.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
                 let accept = self.accept.clone().map(Waiter::Accept);
-                self.insert(handle, assoc, from, accept);
+                self.insert(handle, assoc, from, accept, Some(now + HANDSHAKE_TIMEOUT));
             }
             DatagramEvent::AssociationEvent(event) => {
                 if let Some(e) = self.entries.get(&handle) {
@@ -210,8 +276,17 @@ impl Driver {
         }
         if let Some(e) = self.entries.get(&handle) {
             let mut st = e.shared.lock();
-            if let Some((_, peer_in)) = peer_streams {
-                st.streams = STREAMS.min(peer_in).max(1);
+            st.last_heard = now;
+            if let Some((peer_out, peer_in)) = peer_streams {
+                // Our INIT ACK announces min(ours, the peer's outbound streams) as our outbound
+                // count (`sctp-proto` mirrors the peer's INIT), so a listener stays within that
+                // too (`docs/sctp.md`, workaround 6).
+                let announced = if first == Some(packet::INIT) {
+                    peer_in.min(peer_out)
+                } else {
+                    peer_in
+                };
+                st.streams = STREAMS.min(announced).max(1);
             }
             if seen.is_some() {
                 st.seen = seen;
@@ -249,7 +324,7 @@ impl Driver {
                 self.stats.aborts_sent.fetch_add(1, Ordering::Relaxed);
             }
             let _ = st.assoc.close();
-            st.error = Some("aborted locally".to_owned());
+            st.error.get_or_insert_with(|| "aborted locally".to_owned());
             st.abort = false;
         }
         if matches!(&entry.waiter, Some(Waiter::Connect(tx)) if tx.is_closed()) {
@@ -266,10 +341,25 @@ impl Driver {
         let mut connected = false;
         while let Some(ev) = st.assoc.poll() {
             match ev {
-                Event::Connected => connected = true,
-                Event::HandshakeFailed { reason } => lose(&mut st, &reason, false),
+                Event::Connected => {
+                    connected = true;
+                    entry.handshake_deadline = None;
+                }
+                Event::HandshakeFailed { reason } => {
+                    // The INIT or COOKIE ECHO retransmissions ran out: nobody answered.
+                    st.timed_out |= matches!(
+                        reason,
+                        AssociationError::HandshakeFailed(
+                            sctp_proto::Error::ErrHandshakeInitAck
+                                | sctp_proto::Error::ErrHandshakeCookieEcho
+                        )
+                    );
+                    lose(&mut st, &reason, false);
+                }
                 Event::AssociationLost { reason } => {
-                    let clean = st.shutting_down && reason == AssociationError::AssociationClosed;
+                    let clean = st.shutting_down
+                        && reason == AssociationError::AssociationClosed
+                        && st.error.is_none();
                     lose(&mut st, &reason, clean);
                 }
                 Event::Stream(StreamEvent::Readable { id } | StreamEvent::Opened { id }) => {
@@ -280,9 +370,18 @@ impl Driver {
             }
         }
         if st.assoc.is_closing() {
+            if !st.shutting_down {
+                st.peer_shutdown = true;
+            }
+            st.shutdown_started.get_or_insert(now);
             st.shutting_down = true;
         }
         while st.assoc.accept_stream().is_some() {}
+        if st.assoc.is_closing() {
+            // Whatever is unread when the association closes is lost: take it out now.
+            let all = st.peer_shutdown;
+            rescue(&mut st, all);
+        }
         read_messages(&mut st);
         if st.send_waker.is_some() && (st.lost || st.buffered() < crate::SEND_BUFFER) {
             if let Some(w) = st.send_waker.take() {
@@ -300,7 +399,9 @@ impl Driver {
         }
         if complete_sent {
             // `sctp-proto` 0.10 does not close the association after sending SHUTDOWN
-            // COMPLETE (RFC 4960 §9.2: the sender enters CLOSED); close it here.
+            // COMPLETE (RFC 4960 §9.2: the sender enters CLOSED); close it here, after taking
+            // out what the reader has not read yet.
+            rescue(&mut st, true);
             let _ = st.assoc.close();
             st.shutting_down = true;
             while let Some(ev) = st.assoc.poll() {
@@ -308,8 +409,10 @@ impl Driver {
                     lose(&mut st, &reason, true);
                 }
             }
+            read_messages(&mut st);
         }
-        let finished = st.lost && st.assoc.is_closed();
+        // The entry stays until the reader has the rescued messages and the end.
+        let finished = st.lost && st.assoc.is_closed() && st.inbound.is_none();
         if finished {
             let ev = entry
                 .drained
@@ -319,7 +422,14 @@ impl Driver {
         }
         let streams = st.streams;
 
-        let failed = st.lost.then(|| st.error.clone());
+        let failed = st.lost.then(|| {
+            let kind = if st.timed_out {
+                io::ErrorKind::TimedOut
+            } else {
+                io::ErrorKind::ConnectionRefused
+            };
+            (kind, st.error.clone())
+        });
         drop(st);
         if connected {
             if let Some(waiter) = entry.waiter.take() {
@@ -341,14 +451,12 @@ impl Driver {
                 }
             }
         }
-        if let Some(error) = failed {
+        if let Some((kind, error)) = failed {
+            // A handshake that got no answer times out; any other end (an ABORT) refuses.
             if let Some(Waiter::Connect(tx)) = entry.waiter.take() {
                 let _ = tx.send(Err(TransportError::io(
                     format!("sctp association with {}", shared.lock().remote),
-                    io::Error::new(
-                        io::ErrorKind::ConnectionRefused,
-                        error.unwrap_or_else(|| "closed".to_owned()),
-                    ),
+                    io::Error::new(kind, error.unwrap_or_else(|| "closed".to_owned())),
                 )));
             }
         }
@@ -358,7 +466,30 @@ impl Driver {
     }
 }
 
-/// Ends the association for the hub: cleanly (the reader sees the end) or with an error.
+/// Whether the peer stopped answering: a shutdown outlasted `shutdown_timeout`, or data is
+/// outstanding, no retransmission timer runs any more (`sctp-proto` stops it silently after
+/// [`MAX_RETRANS`]) and nothing was heard for `dead_after`. Call right after
+/// `handle_timeout`.
+fn peer_gone(
+    st: &mut AssocState,
+    now: Instant,
+    shutdown_timeout: Duration,
+    dead_after: Duration,
+) -> bool {
+    if st
+        .shutdown_started
+        .is_some_and(|t| now >= t + shutdown_timeout)
+    {
+        return true;
+    }
+    !st.assoc.is_handshaking()
+        && st.assoc.poll_timeout().is_none()
+        && now >= st.last_heard + dead_after
+        && st.buffered() > 0
+}
+
+/// Ends the association for the hub: cleanly (the reader sees the end) or with an error. The
+/// reader gets either after the messages still pending ([`read_messages`]).
 fn lose(st: &mut AssocState, reason: &AssociationError, clean: bool) {
     if st.lost {
         return;
@@ -367,25 +498,85 @@ fn lose(st: &mut AssocState, reason: &AssociationError, clean: bool) {
     if st.error.is_none() && !clean {
         st.error = Some(reason.to_string());
     }
-    if let Some(tx) = st.inbound.take() {
-        if !clean {
-            let e = io::Error::new(io::ErrorKind::ConnectionAborted, reason.to_string());
-            // A full queue gets the error after what is queued.
-            tokio::spawn(async move {
-                let _ = tx.send(Err(e)).await;
-            });
-        }
+    if !clean {
+        let kind = if st.timed_out {
+            io::ErrorKind::TimedOut
+        } else {
+            io::ErrorKind::ConnectionAborted
+        };
+        let why = st.error.clone().unwrap_or_else(|| reason.to_string());
+        st.end_error = Some(io::Error::new(kind, why));
     }
     if let Some(w) = st.send_waker.take() {
         w.wake();
     }
 }
 
-/// Moves complete messages from `sctp-proto` to the hub while its queue has room.
+/// Takes the messages `sctp-proto` holds unread into [`AssocState::pending`], because its
+/// `close` discards them. With `all` false, stops once [`RECEIVE_BUFFER`] bytes are pending
+/// (while we are shutting down, the peer may still send; what stays in `sctp-proto` is
+/// bounded by the receive window, and is taken out with `all` just before the close).
+fn rescue(st: &mut AssocState, all: bool) {
+    let mut ids = st.assoc.stream_ids();
+    ids.sort_unstable();
+    for id in ids {
+        loop {
+            if !all && st.pending_bytes >= RECEIVE_BUFFER as usize {
+                return;
+            }
+            let Ok(mut stream) = st.assoc.stream(id) else {
+                break;
+            };
+            let Ok(Some(chunks)) = stream.read_sctp() else {
+                break;
+            };
+            let mut buf = BytesMut::zeroed(chunks.len());
+            let n = chunks.read(&mut buf).unwrap_or(0);
+            buf.truncate(n);
+            st.pending_bytes += n;
+            st.pending.push_back((id, buf.freeze()));
+        }
+        st.readable.remove(&id);
+    }
+}
+
+/// Moves complete messages to the hub while its queue has room: first the pending ones, then
+/// those in `sctp-proto`. Once the association is lost and nothing is pending, ends the
+/// reader's queue (cleanly or with the error).
 fn read_messages(st: &mut AssocState) {
     let Some(tx) = st.inbound.clone() else {
         return;
     };
+    while let Some((id, msg)) = st.pending.pop_front() {
+        match tx.try_reserve() {
+            Ok(permit) => {
+                st.pending_bytes -= msg.len();
+                permit.send(Ok((id, msg)));
+            }
+            Err(mpsc::error::TrySendError::Full(())) => {
+                st.pending.push_front((id, msg));
+                st.read_blocked = true;
+                return;
+            }
+            Err(mpsc::error::TrySendError::Closed(())) => {
+                // The reader is gone: nobody will read what is pending.
+                st.pending.clear();
+                st.pending_bytes = 0;
+                st.inbound = None;
+                return;
+            }
+        }
+    }
+    if st.lost {
+        st.inbound = None;
+        if let Some(e) = st.end_error.take() {
+            // A full queue gets the error after what is queued.
+            tokio::spawn(async move {
+                let _ = tx.send(Err(e)).await;
+            });
+        }
+        return;
+    }
     while let Some(&id) = st.readable.first() {
         loop {
             let permit = match tx.try_reserve() {

@@ -10,7 +10,8 @@
 //! in one session does not hold up another's ([`imsession::substreams`]).
 //!
 //! SDP: the m-line port is the UDP port (the encapsulation port); `a=sctp-port` names the SCTP
-//! port, 5000 when absent (`docs/sctp.md`).
+//! port, always written; when a peer leaves it out, 5000 is assumed (imsession's own
+//! convention, not RFC 8841's: `docs/sctp.md`).
 //!
 //! ```
 //! use imsession::Negotiator;
@@ -78,6 +79,26 @@ pub const INBOUND_QUEUE: usize = 64;
 /// Associations a listener queues for acceptance before refusing more.
 pub const ACCEPT_QUEUE: usize = 64;
 
+/// How long a listener keeps an association whose handshake has not completed (an INIT was
+/// answered, no valid COOKIE ECHO followed) before forgetting it. Counted in
+/// [`Stats::handshakes_expired`].
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Associations a listener keeps in their handshake at once; INITs beyond this are not
+/// answered (counted in [`Stats::half_open_refused`]), so unanswered INITs cannot pile up.
+pub const MAX_HALF_OPEN: usize = ACCEPT_QUEUE;
+
+/// Retransmissions of DATA (and stream resets) without an answer before the peer is deemed
+/// unreachable and the association fails (RFC 4960 §15, Association.Max.Retrans). Dead peers
+/// are noticed only while data is outstanding: no HEARTBEATs are sent, so an idle
+/// association with a vanished peer is not detected.
+pub const MAX_RETRANS: usize = 10;
+
+/// How long a graceful shutdown may last, in multiples of [`Rto::max`], before the
+/// association is aborted (RFC 4960 §9.2's T5-shutdown-guard: 5 × RTO.Max; 5 min with the
+/// default RTO). `sctp-proto` retransmits SHUTDOWN without limit.
+pub const SHUTDOWN_GUARD: u32 = 5;
+
 /// The largest UDP datagram read.
 pub const MAX_DATAGRAM: usize = 65_536;
 
@@ -93,10 +114,18 @@ pub struct Stats {
     pub address_params_removed: AtomicU64,
     /// IPv6 address parameters among [`Stats::address_params_removed`].
     pub ipv6_address_params_removed: AtomicU64,
-    /// ABORTs sent because a connection was dropped without a graceful close.
+    /// ABORTs sent because a connection was dropped without a graceful close, or a shutdown
+    /// or the peer timed out.
     pub aborts_sent: AtomicU64,
+    /// Associations that failed because the peer stopped answering: [`MAX_RETRANS`] DATA
+    /// retransmissions or a shutdown longer than [`SHUTDOWN_GUARD`] × [`Rto::max`].
+    pub peer_timeouts: AtomicU64,
     /// Associations refused because the accept queue was full.
     pub refused: AtomicU64,
+    /// INITs a listener did not answer because [`MAX_HALF_OPEN`] handshakes were in progress.
+    pub half_open_refused: AtomicU64,
+    /// Handshakes a listener gave up after [`HANDSHAKE_TIMEOUT`].
+    pub handshakes_expired: AtomicU64,
 }
 
 impl Stats {
@@ -181,6 +210,7 @@ impl SctpTransport {
             .with_rto_initial_ms(millis(self.rto.initial))
             .with_rto_min_ms(millis(self.rto.min))
             .with_rto_max_ms(millis(self.rto.max))
+            .with_max_data_retransmits(Some(MAX_RETRANS))
             .with_local_port(self.sctp_port)
             .with_remote_port(remote_port)
     }
@@ -225,7 +255,7 @@ impl Transport for SctpTransport {
         server.transport = Arc::new(self.transport_config(DEFAULT_SCTP_PORT));
         let endpoint = Endpoint::new(Arc::new(EndpointConfig::new()), Some(Arc::new(server)));
         let (tx, rx) = mpsc::channel(ACCEPT_QUEUE);
-        let driver = Driver::new(socket, endpoint, Some(tx), self.stats.clone())
+        let driver = Driver::new(socket, endpoint, Some(tx), self.stats.clone(), self.rto)
             .map_err(|e| TransportError::io("local address", e))?;
         let local = driver.local_addr();
         tokio::spawn(driver.run());
@@ -276,7 +306,7 @@ impl SctpTransport {
         let (handle, assoc) = endpoint.connect(config, addr).map_err(|e| {
             TransportError::io(format!("connect to {addr}"), std::io::Error::other(e))
         })?;
-        let mut driver = Driver::new(socket, endpoint, None, self.stats.clone())
+        let mut driver = Driver::new(socket, endpoint, None, self.stats.clone(), self.rto)
             .map_err(|e| TransportError::io("local address", e))?;
         let (tx, rx) = oneshot::channel();
         driver.add(handle, assoc, Waiter::Connect(tx));

@@ -7,7 +7,9 @@ use imsession::sdp::MediaDescription;
 /// RFC 8841 gives the SCTP port in SDP).
 pub const SCTP_PORT_ATTRIBUTE: &str = "sctp-port";
 
-/// The SCTP port assumed when `a=sctp-port` is absent (RFC 8841's default).
+/// The SCTP port assumed when `a=sctp-port` is absent. RFC 8841 defines no default (there a
+/// missing `a=sctp-port` makes the m-line invalid); defaulting to 5000 is imsession's own
+/// convention for `cpim/sctp`, which borrows the attribute. imsession always writes it.
 pub const DEFAULT_SCTP_PORT: u16 = 5000;
 
 /// The SCTP port the peer's media section names, or [`DEFAULT_SCTP_PORT`].

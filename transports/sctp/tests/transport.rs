@@ -75,3 +75,49 @@ async fn dropping_a_connection_aborts_the_association() {
         1
     );
 }
+
+/// Messages of [`UNREAD_SIZE`] bytes the peer sends before closing: far more than the
+/// reader's queue (`INBOUND_QUEUE`) holds, so most wait unread in the association.
+const UNREAD: usize = 200;
+const UNREAD_SIZE: usize = 4096;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_acknowledged_but_unread_survive_the_peers_graceful_close() {
+    let t = SctpTransport::new();
+    let listener = t.listen("127.0.0.1", 0).await.unwrap();
+    let port = listener.local_addr().port();
+    let target = Target {
+        host: "127.0.0.1".into(),
+        port,
+        media: MediaDescription::new("message", port, "cpim/sctp", vec![]),
+    };
+    let client = tokio::spawn(async move { SctpTransport::new().connect(&target).await });
+    let server = listener.accept().await.unwrap().await.unwrap();
+    let client = client.await.unwrap().unwrap();
+    let (ConnectionIo::SubStreams(mut c), ConnectionIo::SubStreams(mut s)) = (client.io, server.io)
+    else {
+        panic!("sctp yields sub-streams");
+    };
+    for i in 0..UNREAD {
+        poll_fn(|cx| s.writer.poll_ready(cx)).await.unwrap();
+        s.writer
+            .send(1, Bytes::from(vec![i as u8; UNREAD_SIZE]))
+            .unwrap();
+    }
+    // Returns once everything is acknowledged and the SHUTDOWN has started.
+    poll_fn(|cx| s.writer.poll_close(cx)).await.unwrap();
+    // Let the shutdown complete (and the reader's association close) before reading. The
+    // count below is exact whatever the timing; without the pause it could only pass more
+    // easily.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let mut received = 0;
+    while let Some((id, data)) = poll_fn(|cx| c.reader.poll_read(cx))
+        .await
+        .unwrap_or_else(|e| panic!("error after {received} messages: {e}"))
+    {
+        assert_eq!(id, 1);
+        assert_eq!(data[..], vec![received as u8; UNREAD_SIZE][..], "in order");
+        received += 1;
+    }
+    assert_eq!(received, UNREAD, "every message, then a clean end");
+}

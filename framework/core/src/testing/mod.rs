@@ -1,5 +1,6 @@
 //! Test utilities, behind the `test-util` feature: a fault-injecting [`FaultyTransport`] that
-//! wraps any [`Transport`](crate::Transport).
+//! wraps any [`Transport`](crate::Transport), and [`pair`], one established session between
+//! two endpoints.
 //!
 //! Enable it in a crate's dev-dependencies (`imsession = { ..., features = ["test-util"] }`);
 //! plug-in crates and the conformance suite use it to check how the framework and their
@@ -20,9 +21,11 @@
 //! [`Faults::handshake_delay`]. Byte offsets count from the start of each connection.
 
 mod faults;
+mod pair;
 mod stream;
 mod transport;
 
 pub use faults::{FaultLog, Faults};
+pub use pair::pair;
 pub use stream::FaultyStream;
 pub use transport::FaultyTransport;

@@ -1,8 +1,8 @@
 //! Shared set-up for the end-to-end tests: two endpoints on loopback.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_imports)]
 
-use imsession::{AnswerOptions, Endpoint, Limits, MediaOptions, Negotiator, ProtoToken, Session};
+use imsession::{Endpoint, Limits, MediaOptions, Negotiator, ProtoToken, Session};
 use imsession_cpim::CpimMechanism;
 use imsession_tcp::TcpTransport;
 
@@ -33,23 +33,8 @@ pub fn cpim_tcp() -> MediaOptions {
     MediaOptions::new(ProtoToken::parse("cpim/tcp").unwrap())
 }
 
-/// Negotiates one session from `alice` (offerer) to `bob` and establishes both ends.
-pub async fn pair(
-    alice: &Endpoint,
-    bob: &Endpoint,
-    offer: MediaOptions,
-    answer: AnswerOptions,
-) -> (Session, Session) {
-    let pending = alice.offer(&[offer]).await.unwrap();
-    let ans = bob.answer(&pending.sdp, &answer).await.unwrap();
-    assert!(ans.rejections.is_empty(), "{:?}", ans.rejections);
-    let sel = alice.complete(&pending, &ans.sdp).unwrap().remove(0);
-    let (a, b) = tokio::join!(
-        alice.establish(sel),
-        bob.establish(ans.selections[0].clone())
-    );
-    (a.unwrap(), b.unwrap())
-}
+/// One established session between two endpoints.
+pub use imsession::testing::pair;
 
 /// The error `complete` returns for `answer`; fails the test if it completes.
 pub fn complete_err(

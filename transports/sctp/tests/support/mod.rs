@@ -1,6 +1,6 @@
 //! Shared set-up: two endpoints with cpim over SCTP on loopback.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_imports)]
 
 use imsession::negotiate::comedia::SetupPreference;
 use imsession::sdp::ConnectionMode;
@@ -39,23 +39,8 @@ pub fn have_ipv6() -> bool {
     std::net::UdpSocket::bind("[::1]:0").is_ok()
 }
 
-/// Negotiates one session from `alice` (offerer) to `bob` and establishes both ends.
-pub async fn pair(
-    alice: &Endpoint,
-    bob: &Endpoint,
-    offer: MediaOptions,
-    answer: AnswerOptions,
-) -> (Session, Session) {
-    let pending = alice.offer(&[offer]).await.unwrap();
-    let ans = bob.answer(&pending.sdp, &answer).await.unwrap();
-    assert!(ans.rejections.is_empty(), "{:?}", ans.rejections);
-    let sel = alice.complete(&pending, &ans.sdp).unwrap().remove(0);
-    let (a, b) = tokio::join!(
-        alice.establish(sel),
-        bob.establish(ans.selections[0].clone())
-    );
-    (a.unwrap(), b.unwrap())
-}
+/// One established session between two endpoints.
+pub use imsession::testing::pair;
 
 /// A second session that shares the association of the first.
 pub async fn shared_pair(alice: &Endpoint, bob: &Endpoint) -> (Session, Session) {

@@ -1,9 +1,9 @@
 //! Shared set-up for the TLS tests: endpoints on loopback with cpim over TLS over TCP.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_imports)]
 
 use imsession::sdp::{Attribute, Fingerprint, SessionDescription};
-use imsession::{AnswerOptions, Endpoint, MediaOptions, Negotiator, ProtoToken, Session};
+use imsession::{Endpoint, MediaOptions, Negotiator, ProtoToken};
 use imsession_cpim::CpimMechanism;
 use imsession_tcp::TcpTransport;
 use imsession_tls::{Identity, TlsTransport};
@@ -68,23 +68,8 @@ pub fn names(sdp: &SessionDescription, fp: &Fingerprint) -> bool {
         .any(|a| matches!(a, Attribute::Fingerprint(f) if f == fp))
 }
 
-/// Negotiates one session from `alice` (offerer) to `bob` and establishes both ends.
-pub async fn pair(
-    alice: &Endpoint,
-    bob: &Endpoint,
-    offer: MediaOptions,
-    answer: AnswerOptions,
-) -> (Session, Session) {
-    let pending = alice.offer(&[offer]).await.unwrap();
-    let ans = bob.answer(&pending.sdp, &answer).await.unwrap();
-    assert!(ans.rejections.is_empty(), "{:?}", ans.rejections);
-    let sel = alice.complete(&pending, &ans.sdp).unwrap().remove(0);
-    let (a, b) = tokio::join!(
-        alice.establish(sel),
-        bob.establish(ans.selections[0].clone())
-    );
-    (a.unwrap(), b.unwrap())
-}
+/// One established session between two endpoints.
+pub use imsession::testing::pair;
 
 /// The SHA-256 digest of `identity`'s certificate, as a `PeerIdentity` holds it.
 pub fn digest(identity: &Identity) -> [u8; 32] {
