@@ -32,6 +32,8 @@ pub(crate) struct AssocState {
     pub(crate) read_blocked: bool,
     /// Streams with messages waiting in `sctp-proto`.
     pub(crate) readable: BTreeSet<u16>,
+    /// The stream to read first next time: streams are read one message each in turn.
+    pub(crate) read_next: u16,
     /// Messages taken out of `sctp-proto` once the association is shutting down (its close
     /// discards unread messages), waiting for room in the reader's queue. Delivered before
     /// the association's end; bounded by the receive window (see `driver::rescue`).

@@ -117,6 +117,7 @@ impl Driver {
             inbound: Some(tx),
             read_blocked: false,
             readable: Default::default(),
+            read_next: 0,
             pending: Default::default(),
             pending_bytes: 0,
             peer_shutdown: false,
@@ -577,30 +578,50 @@ fn read_messages(st: &mut AssocState) {
         }
         return;
     }
-    while let Some(&id) = st.readable.first() {
-        loop {
+    // One message per readable stream per turn, resuming where the last call stopped: when the
+    // hub's reader is the bottleneck, a stream with much buffered (a large message in flight)
+    // does not hold up the others' messages.
+    while !st.readable.is_empty() {
+        let turn: Vec<u16> = st
+            .readable
+            .range(st.read_next..)
+            .chain(st.readable.range(..st.read_next))
+            .copied()
+            .collect();
+        for id in turn {
             let permit = match tx.try_reserve() {
                 Ok(p) => p,
                 Err(mpsc::error::TrySendError::Full(())) => {
+                    st.read_next = id;
                     st.read_blocked = true;
                     return;
                 }
                 Err(mpsc::error::TrySendError::Closed(())) => return,
             };
+            st.read_next = id.wrapping_add(1);
             let Ok(mut stream) = st.assoc.stream(id) else {
-                break;
+                st.readable.remove(&id);
+                continue;
             };
-            match stream.read_sctp() {
-                Ok(Some(chunks)) => {
-                    let mut buf = BytesMut::zeroed(chunks.len());
-                    let n = chunks.read(&mut buf).unwrap_or(0);
+            let Ok(Some(chunks)) = stream.read_sctp() else {
+                st.readable.remove(&id);
+                continue;
+            };
+            let mut buf = BytesMut::zeroed(chunks.len());
+            match chunks.read(&mut buf) {
+                Ok(n) => {
                     buf.truncate(n);
                     permit.send(Ok((id, buf.freeze())));
                 }
-                _ => break,
+                Err(e) => {
+                    // The buffer is the message's size, so this is not expected; losing the
+                    // message silently would corrupt the stream, so the association ends.
+                    tracing::warn!(stream = id, "reading a message failed: {e}");
+                    st.abort = true;
+                    return;
+                }
             }
         }
-        st.readable.remove(&id);
     }
 }
 
