@@ -187,8 +187,16 @@ impl SubStreamWrite for SctpWriter {
             return Poll::Ready(Ok(()));
         }
         let mut st = self.shared.lock();
-        if st.lost || st.assoc.is_closing() {
-            // Ended, or a shutdown is under way (the peer's, maybe): it completes by itself.
+        if st.lost {
+            // Ended: cleanly (nothing is left to close), or failed (what was queued is lost).
+            self.closed = true;
+            return Poll::Ready(match st.error {
+                Some(_) => Err(st.failure()),
+                None => Ok(()),
+            });
+        }
+        if st.assoc.is_closing() {
+            // A shutdown is under way (the peer's, maybe): it completes by itself.
             self.closed = true;
             return Poll::Ready(Ok(()));
         }

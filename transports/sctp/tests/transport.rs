@@ -70,6 +70,9 @@ async fn dropping_a_connection_aborts_the_association() {
         end.is_err(),
         "an abort is an error, not a clean end: {end:?}"
     );
+    // Closing what the peer aborted is not a graceful close either.
+    let close = poll_fn(|cx| s.writer.poll_close(cx)).await;
+    assert!(close.is_err(), "{close:?}");
     assert_eq!(
         imsession_sctp::Stats::get(&client_transport.stats().aborts_sent),
         1
