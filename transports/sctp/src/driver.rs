@@ -53,8 +53,8 @@ pub(crate) struct Driver {
     endpoint: Endpoint,
     entries: HashMap<AssociationHandle, Entry>,
     wake: Arc<Notify>,
-    /// Listener sockets accept INITs; connect sockets drop them.
-    accept: Option<mpsc::Sender<Connection>>,
+    /// Listener sockets accept INITs (to their SCTP port); connect sockets drop them.
+    accept: Option<(mpsc::Sender<Connection>, u16)>,
     stats: Arc<Stats>,
     out: Vec<(SocketAddr, Bytes)>,
     /// How long a shutdown may last ([`SHUTDOWN_GUARD`] × [`Rto::max`]).
@@ -68,7 +68,7 @@ impl Driver {
     pub(crate) fn new(
         socket: UdpSocket,
         endpoint: Endpoint,
-        accept: Option<mpsc::Sender<Connection>>,
+        accept: Option<(mpsc::Sender<Connection>, u16)>,
         stats: Arc<Stats>,
         rto: Rto,
     ) -> io::Result<Self> {
@@ -155,7 +155,7 @@ impl Driver {
         let mut buf = vec![0u8; MAX_DATAGRAM];
         loop {
             self.process().await;
-            let listening = self.accept.as_ref().is_some_and(|a| !a.is_closed());
+            let listening = self.accept.as_ref().is_some_and(|(a, _)| !a.is_closed());
             if self.entries.is_empty() && !listening {
                 return;
             }
@@ -214,7 +214,7 @@ impl Driver {
                     }
                 }
                 () = self.wake.notified() => {}
-                () = closed(self.accept.as_ref()), if listening => {
+                () = closed(self.accept.as_ref().map(|(a, _)| a)), if listening => {
                     self.endpoint.reject_new_associations();
                 }
             }
@@ -231,9 +231,18 @@ impl Driver {
             return;
         }
         let first = packet::first_chunk(&data);
-        if first == Some(packet::INIT) && self.accept.is_none() {
-            // A connect socket takes no new associations.
-            return;
+        if first == Some(packet::INIT) {
+            match &self.accept {
+                // A connect socket takes no new associations.
+                None => return,
+                // An INIT for another SCTP port than the one our SDP names is out of the
+                // blue (RFC 4960 §8.4): nobody listens there.
+                Some((_, port)) if packet::destination_port(&data) != *port => {
+                    self.stats.wrong_port.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                Some(_) => {}
+            }
         }
         let peer_streams = packet::init_streams(&data);
         let seen = Seen::of(&data);
@@ -266,7 +275,7 @@ impl Driver {
                     self.stats.half_open_refused.fetch_add(1, Ordering::Relaxed);
                     return;
                 }
-                let accept = self.accept.clone().map(Waiter::Accept);
+                let accept = self.accept.as_ref().map(|(a, _)| Waiter::Accept(a.clone()));
                 self.insert(handle, assoc, from, accept, Some(now + HANDSHAKE_TIMEOUT));
             }
             DatagramEvent::AssociationEvent(event) => {

@@ -126,6 +126,9 @@ pub struct Stats {
     pub half_open_refused: AtomicU64,
     /// Handshakes a listener gave up after [`HANDSHAKE_TIMEOUT`].
     pub handshakes_expired: AtomicU64,
+    /// INITs a listener dropped because they named another SCTP port than its own
+    /// (`a=sctp-port`).
+    pub wrong_port: AtomicU64,
 }
 
 impl Stats {
@@ -252,10 +255,11 @@ impl Transport for SctpTransport {
             .expect("resolve returns at least one");
         let socket = bind(addr).await?;
         let mut server = ServerConfig::new();
-        server.transport = Arc::new(self.transport_config(DEFAULT_SCTP_PORT));
+        server.transport = Arc::new(self.transport_config(self.sctp_port));
         let endpoint = Endpoint::new(Arc::new(EndpointConfig::new()), Some(Arc::new(server)));
         let (tx, rx) = mpsc::channel(ACCEPT_QUEUE);
-        let driver = Driver::new(socket, endpoint, Some(tx), self.stats.clone(), self.rto)
+        let accept = Some((tx, self.sctp_port));
+        let driver = Driver::new(socket, endpoint, accept, self.stats.clone(), self.rto)
             .map_err(|e| TransportError::io("local address", e))?;
         let local = driver.local_addr();
         tokio::spawn(driver.run());

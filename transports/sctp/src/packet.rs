@@ -58,6 +58,12 @@ fn set_checksum(packet: &mut [u8]) {
     packet[8..12].copy_from_slice(&sum);
 }
 
+/// The destination port of a packet's SCTP common header (`packet` is at least
+/// [`COMMON_HEADER`] bytes long).
+pub(crate) fn destination_port(packet: &[u8]) -> u16 {
+    u16::from_be_bytes([packet[2], packet[3]])
+}
+
 /// The type of the first chunk, if the packet has one.
 pub(crate) fn first_chunk(packet: &[u8]) -> Option<u8> {
     packet.get(COMMON_HEADER).copied()
