@@ -157,12 +157,19 @@ pub struct Rto {
     pub max: Duration,
 }
 
+/// RTO.Initial of RFC 4960 §15, the default [`Rto::initial`].
+pub const RTO_INITIAL: Duration = Duration::from_secs(3);
+/// RTO.Min of RFC 4960 §15, the default [`Rto::min`].
+pub const RTO_MIN: Duration = Duration::from_secs(1);
+/// RTO.Max of RFC 4960 §15, the default [`Rto::max`].
+pub const RTO_MAX: Duration = Duration::from_secs(60);
+
 impl Default for Rto {
     fn default() -> Self {
         Self {
-            initial: Duration::from_secs(3),
-            min: Duration::from_secs(1),
-            max: Duration::from_secs(60),
+            initial: RTO_INITIAL,
+            min: RTO_MIN,
+            max: RTO_MAX,
         }
     }
 }
