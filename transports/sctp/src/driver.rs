@@ -255,6 +255,12 @@ impl Driver {
                 .ipv6_address_params_removed
                 .fetch_add(removed.ipv6 as u64, Ordering::Relaxed);
         }
+        let (data, acked) = packet::ack_shutdown(data);
+        if acked {
+            self.stats
+                .shutdown_acks_added
+                .fetch_add(1, Ordering::Relaxed);
+        }
         let now = Instant::now();
         let Some((handle, event)) = self.endpoint.handle(now, from, None, None, data) else {
             return;

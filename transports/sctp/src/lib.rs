@@ -129,6 +129,9 @@ pub struct Stats {
     /// INITs a listener dropped because they named another SCTP port than its own
     /// (`a=sctp-port`).
     pub wrong_port: AtomicU64,
+    /// SHUTDOWN chunks whose Cumulative TSN Ack was handed to `sctp-proto` as a SACK (it
+    /// ignores the field; see `docs/sctp.md`, workaround 8).
+    pub shutdown_acks_added: AtomicU64,
 }
 
 impl Stats {

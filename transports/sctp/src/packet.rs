@@ -1,6 +1,6 @@
 //! Byte-level work on SCTP packets (RFC 4960 §3) that `sctp-proto` does not do for us:
-//! removing address parameters from INIT and INIT ACK, reading the peer's stream counts, and
-//! building an ABORT.
+//! removing address parameters from INIT and INIT ACK, making a SHUTDOWN's acknowledgement
+//! count, reading the peer's stream counts, and building an ABORT.
 //!
 //! `sctp-proto` 0.10 treats the IPv4 and IPv6 address parameters (types 5 and 6) that a
 //! multi-homed peer lists in INIT / INIT ACK as unknown parameters whose high bits say "stop
@@ -23,6 +23,18 @@ pub(crate) const INIT_ACK: u8 = 2;
 pub(crate) const SHUTDOWN_COMPLETE: u8 = 14;
 /// Chunk type ABORT.
 const ABORT: u8 = 6;
+/// Chunk type SACK.
+const SACK: u8 = 3;
+/// Chunk type SHUTDOWN.
+const SHUTDOWN: u8 = 7;
+/// Length of a SHUTDOWN chunk: header and Cumulative TSN Ack.
+const SHUTDOWN_LEN: usize = 8;
+/// Length of a SACK chunk without gap blocks or duplicate TSNs.
+const SACK_LEN: usize = 16;
+/// The receiver window the SACK [`ack_shutdown`] adds advertises. A peer that sent SHUTDOWN
+/// takes no new data (RFC 4960 §9.2), so the value only matters for retransmissions; it is
+/// the window this transport itself offers.
+const SHUTDOWN_SACK_WINDOW: u32 = crate::RECEIVE_BUFFER;
 /// Length of the fixed part of INIT / INIT ACK after the chunk header.
 const INIT_FIXED: usize = 16;
 /// Parameter type IPv6 address.
@@ -141,6 +153,56 @@ pub(crate) fn strip_address_params(packet: Bytes) -> (Bytes, Removed) {
     }
     set_checksum(&mut out);
     (out.freeze(), removed)
+}
+
+/// Makes a SHUTDOWN's Cumulative TSN Ack count as an acknowledgement: puts a SACK with the
+/// same cumulative TSN before each SHUTDOWN chunk and recomputes the checksum.
+///
+/// RFC 4960 §9.2: a SHUTDOWN acknowledges the DATA its sender received, and its sender sends
+/// no SACK while it waits for the SHUTDOWN ACK (usrsctp relies on that: its last SACK is often
+/// the SHUTDOWN). `sctp-proto` 0.10 ignores that field, so with data of ours in flight it
+/// waited for a SACK that never came and the peer's shutdown hung. Returns the packet
+/// unchanged when it has no SHUTDOWN chunk or is malformed (bad checksum, bad lengths), and
+/// whether it added a SACK.
+pub(crate) fn ack_shutdown(packet: Bytes) -> (Bytes, bool) {
+    if packet.len() <= COMMON_HEADER || !checksum_ok(&packet) {
+        return (packet, false);
+    }
+    let mut chunks: Vec<(u8, &[u8])> = Vec::new();
+    let mut at = COMMON_HEADER;
+    while at + 4 <= packet.len() {
+        let len = usize::from(u16::from_be_bytes([packet[at + 2], packet[at + 3]]));
+        if len < 4 || at + len > packet.len() {
+            return (packet, false);
+        }
+        chunks.push((
+            packet[at],
+            &packet[at..(at + padded(len)).min(packet.len())],
+        ));
+        at += padded(len);
+    }
+    if !chunks
+        .iter()
+        .any(|(t, c)| *t == SHUTDOWN && c.len() >= SHUTDOWN_LEN)
+    {
+        return (packet, false);
+    }
+    let mut out = BytesMut::with_capacity(packet.len() + SACK_LEN * chunks.len());
+    out.extend_from_slice(&packet[..COMMON_HEADER]);
+    for (typ, chunk) in &chunks {
+        if *typ == SHUTDOWN && chunk.len() >= SHUTDOWN_LEN {
+            out.put_u8(SACK);
+            out.put_u8(0);
+            out.put_u16(SACK_LEN as u16);
+            out.extend_from_slice(&chunk[4..8]); // Cumulative TSN Ack
+            out.put_u32(SHUTDOWN_SACK_WINDOW);
+            out.put_u16(0); // gap ack blocks
+            out.put_u16(0); // duplicate TSNs
+        }
+        out.extend_from_slice(chunk);
+    }
+    set_checksum(&mut out);
+    (out.freeze(), true)
 }
 
 fn padded(len: usize) -> usize {
@@ -350,5 +412,48 @@ mod tests {
         let direct = CRC32C.checksum(&pkt);
         assert_eq!(checksum(&pkt), direct);
         assert_eq!(CRC32C.checksum(b"123456789"), 0xE306_9283);
+    }
+
+    /// A packet of `chunks` (type, value) with a valid checksum.
+    fn packet_of(chunks: &[(u8, Vec<u8>)]) -> Bytes {
+        let mut pkt = vec![0x13, 0x88, 0x13, 0x88, 0, 0, 0, 1, 0, 0, 0, 0];
+        for (typ, value) in chunks {
+            pkt.push(*typ);
+            pkt.push(0);
+            pkt.extend_from_slice(&u16::try_from(4 + value.len()).unwrap().to_be_bytes());
+            pkt.extend_from_slice(value);
+            pkt.extend(std::iter::repeat_n(0, padded(value.len()) - value.len()));
+        }
+        set_checksum(&mut pkt);
+        Bytes::from(pkt)
+    }
+
+    #[test]
+    fn a_shutdown_gets_a_sack_with_its_cumulative_tsn_before_it() {
+        let cum = 0xdead_beefu32.to_be_bytes().to_vec();
+        let data = (0u8, vec![0; 13]); // a DATA chunk bundled before, odd length
+        let pkt = packet_of(&[data.clone(), (SHUTDOWN, cum.clone())]);
+        let (out, added) = ack_shutdown(pkt);
+        assert!(added);
+        assert!(checksum_ok(&out));
+        let mut sack = cum.clone();
+        sack.extend_from_slice(&SHUTDOWN_SACK_WINDOW.to_be_bytes());
+        sack.extend_from_slice(&[0; 4]);
+        assert_eq!(out, packet_of(&[data, (SACK, sack), (SHUTDOWN, cum)]));
+    }
+
+    #[test]
+    fn packets_without_a_sound_shutdown_pass_unchanged() {
+        let plain = packet_of(&[(SACK, vec![0; 12])]);
+        assert_eq!(ack_shutdown(plain.clone()), (plain, false));
+        let mut bad = packet_of(&[(SHUTDOWN, vec![0; 4])]).to_vec();
+        bad[8] ^= 1;
+        let bad = Bytes::from(bad);
+        assert_eq!(ack_shutdown(bad.clone()), (bad, false), "bad checksum");
+        let mut cut = packet_of(&[(SHUTDOWN, vec![0; 4])]).to_vec();
+        cut[COMMON_HEADER + 3] = 40; // chunk length beyond the packet
+        set_checksum(&mut cut);
+        let cut = Bytes::from(cut);
+        assert_eq!(ack_shutdown(cut.clone()), (cut, false), "bad length");
     }
 }
