@@ -44,6 +44,11 @@ struct Entry {
     /// for associations we initiate (their INIT retransmissions bound them) and once
     /// established.
     handshake_deadline: Option<Instant>,
+    /// Our Initiate Tag (the verification tag the peer's packets carry), once sent.
+    our_tag: Option<u32>,
+    /// The first and the highest TSN of the DATA we sent, once we sent any: what a
+    /// SHUTDOWN's Cumulative TSN Ack can plausibly acknowledge (workaround 8).
+    sent_tsns: Option<(u32, u32)>,
 }
 
 /// The state of one socket's task.
@@ -146,6 +151,8 @@ impl Driver {
                 waiter,
                 drained: None,
                 handshake_deadline,
+                our_tag: None,
+                sent_tsns: None,
             },
         );
     }
@@ -255,7 +262,15 @@ impl Driver {
                 .ipv6_address_params_removed
                 .fetch_add(removed.ipv6 as u64, Ordering::Relaxed);
         }
-        let (data, acked) = packet::ack_shutdown(data);
+        let tag = packet::verification_tag(&data);
+        let entries = &self.entries;
+        let (data, acked) = packet::ack_shutdown(data, |cum| {
+            entries
+                .values()
+                .find(|e| e.our_tag.is_some() && e.our_tag == tag)
+                .and_then(|e| e.sent_tsns)
+                .is_some_and(|(first, high)| packet::tsn_within(cum, first.wrapping_sub(1), high))
+        });
         if acked {
             self.stats
                 .shutdown_acks_added
@@ -409,6 +424,18 @@ impl Driver {
             if let sctp_proto::Payload::RawEncode(datagrams) = t.payload {
                 for d in datagrams {
                     complete_sent |= packet::first_chunk(&d) == Some(packet::SHUTDOWN_COMPLETE);
+                    if let Some(tag) = packet::initiate_tag(&d) {
+                        entry.our_tag = Some(tag);
+                    }
+                    for tsn in packet::data_tsns(&d) {
+                        entry.sent_tsns = match entry.sent_tsns {
+                            Some((first, high)) if packet::tsn_within(tsn, first, high) => {
+                                Some((first, high))
+                            }
+                            Some((first, _)) => Some((first, tsn)),
+                            None => Some((tsn, tsn)),
+                        };
+                    }
                     self.out.push((t.remote, d));
                 }
             }

@@ -23,6 +23,8 @@ pub(crate) const INIT_ACK: u8 = 2;
 pub(crate) const SHUTDOWN_COMPLETE: u8 = 14;
 /// Chunk type ABORT.
 const ABORT: u8 = 6;
+/// Chunk type DATA.
+const DATA: u8 = 0;
 /// Chunk type SACK.
 const SACK: u8 = 3;
 /// Chunk type SHUTDOWN.
@@ -164,7 +166,11 @@ pub(crate) fn strip_address_params(packet: Bytes) -> (Bytes, Removed) {
 /// waited for a SACK that never came and the peer's shutdown hung. Returns the packet
 /// unchanged when it has no SHUTDOWN chunk or is malformed (bad checksum, bad lengths), and
 /// whether it added a SACK.
-pub(crate) fn ack_shutdown(packet: Bytes) -> (Bytes, bool) {
+///
+/// `plausible` vets the Cumulative TSN Ack against the TSNs we actually sent: `sctp-proto`
+/// itself writes its *outbound* ack point into that field, a number from the wrong TSN space,
+/// which taken as a SACK would acknowledge data never sent and fail the association.
+pub(crate) fn ack_shutdown(packet: Bytes, plausible: impl Fn(u32) -> bool) -> (Bytes, bool) {
     if packet.len() <= COMMON_HEADER || !checksum_ok(&packet) {
         return (packet, false);
     }
@@ -181,16 +187,17 @@ pub(crate) fn ack_shutdown(packet: Bytes) -> (Bytes, bool) {
         ));
         at += padded(len);
     }
-    if !chunks
-        .iter()
-        .any(|(t, c)| *t == SHUTDOWN && c.len() >= SHUTDOWN_LEN)
-    {
+    let cum_tsn = |c: &[u8]| u32::from_be_bytes([c[4], c[5], c[6], c[7]]);
+    let acks =
+        |(t, c): &(u8, &[u8])| *t == SHUTDOWN && c.len() >= SHUTDOWN_LEN && plausible(cum_tsn(c));
+    if !chunks.iter().any(acks) {
         return (packet, false);
     }
     let mut out = BytesMut::with_capacity(packet.len() + SACK_LEN * chunks.len());
     out.extend_from_slice(&packet[..COMMON_HEADER]);
-    for (typ, chunk) in &chunks {
-        if *typ == SHUTDOWN && chunk.len() >= SHUTDOWN_LEN {
+    for entry in &chunks {
+        let (_, chunk) = entry;
+        if acks(entry) {
             out.put_u8(SACK);
             out.put_u8(0);
             out.put_u16(SACK_LEN as u16);
@@ -203,6 +210,47 @@ pub(crate) fn ack_shutdown(packet: Bytes) -> (Bytes, bool) {
     }
     set_checksum(&mut out);
     (out.freeze(), true)
+}
+
+/// The verification tag of a packet's common header.
+pub(crate) fn verification_tag(packet: &[u8]) -> Option<u32> {
+    let h = packet.get(4..8)?;
+    Some(u32::from_be_bytes([h[0], h[1], h[2], h[3]]))
+}
+
+/// The Initiate Tag of an INIT or INIT ACK: the tag its sender expects on packets to it.
+pub(crate) fn initiate_tag(packet: &[u8]) -> Option<u32> {
+    let t = first_chunk(packet)?;
+    if t != INIT && t != INIT_ACK {
+        return None;
+    }
+    let v = packet.get(COMMON_HEADER + 4..COMMON_HEADER + 8)?;
+    Some(u32::from_be_bytes([v[0], v[1], v[2], v[3]]))
+}
+
+/// The TSNs of the DATA chunks in a packet.
+pub(crate) fn data_tsns(packet: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    let mut at = COMMON_HEADER;
+    std::iter::from_fn(move || {
+        while at + 8 <= packet.len() {
+            let (typ, start) = (packet[at], at);
+            let len = usize::from(u16::from_be_bytes([packet[at + 2], packet[at + 3]]));
+            if len < 4 {
+                return None;
+            }
+            at += padded(len);
+            if typ == DATA {
+                let t = &packet[start + 4..start + 8];
+                return Some(u32::from_be_bytes([t[0], t[1], t[2], t[3]]));
+            }
+        }
+        None
+    })
+}
+
+/// Whether `tsn` lies in `from..=to` in serial number arithmetic (RFC 1982).
+pub(crate) fn tsn_within(tsn: u32, from: u32, to: u32) -> bool {
+    tsn.wrapping_sub(from) <= to.wrapping_sub(from)
 }
 
 fn padded(len: usize) -> usize {
@@ -433,27 +481,51 @@ mod tests {
         let cum = 0xdead_beefu32.to_be_bytes().to_vec();
         let data = (0u8, vec![0; 13]); // a DATA chunk bundled before, odd length
         let pkt = packet_of(&[data.clone(), (SHUTDOWN, cum.clone())]);
-        let (out, added) = ack_shutdown(pkt);
+        let (out, added) = ack_shutdown(pkt.clone(), |c| c == 0xdead_beef);
         assert!(added);
         assert!(checksum_ok(&out));
         let mut sack = cum.clone();
         sack.extend_from_slice(&SHUTDOWN_SACK_WINDOW.to_be_bytes());
         sack.extend_from_slice(&[0; 4]);
         assert_eq!(out, packet_of(&[data, (SACK, sack), (SHUTDOWN, cum)]));
+        // A cumulative TSN outside what we sent is not taken as an acknowledgement.
+        assert_eq!(ack_shutdown(pkt.clone(), |_| false), (pkt, false));
+    }
+
+    #[test]
+    fn tags_and_data_tsns_are_read() {
+        let pkt = packet_of(&[
+            (DATA, [&7u32.to_be_bytes()[..], &[0; 9]].concat()),
+            (SACK, vec![0; 12]),
+            (DATA, [&8u32.to_be_bytes()[..], &[0; 8]].concat()),
+        ]);
+        assert_eq!(data_tsns(&pkt).collect::<Vec<_>>(), [7, 8]);
+        assert_eq!(verification_tag(&pkt), Some(1));
+        assert_eq!(initiate_tag(&init(INIT_ACK, &[])), Some(0x1234_5678));
+        assert_eq!(initiate_tag(&pkt), None);
+        assert!(tsn_within(5, u32::MAX - 2, 10) && !tsn_within(11, u32::MAX - 2, 10));
     }
 
     #[test]
     fn packets_without_a_sound_shutdown_pass_unchanged() {
         let plain = packet_of(&[(SACK, vec![0; 12])]);
-        assert_eq!(ack_shutdown(plain.clone()), (plain, false));
+        assert_eq!(ack_shutdown(plain.clone(), |_| true), (plain, false));
         let mut bad = packet_of(&[(SHUTDOWN, vec![0; 4])]).to_vec();
         bad[8] ^= 1;
         let bad = Bytes::from(bad);
-        assert_eq!(ack_shutdown(bad.clone()), (bad, false), "bad checksum");
+        assert_eq!(
+            ack_shutdown(bad.clone(), |_| true),
+            (bad, false),
+            "bad checksum"
+        );
         let mut cut = packet_of(&[(SHUTDOWN, vec![0; 4])]).to_vec();
         cut[COMMON_HEADER + 3] = 40; // chunk length beyond the packet
         set_checksum(&mut cut);
         let cut = Bytes::from(cut);
-        assert_eq!(ack_shutdown(cut.clone()), (cut, false), "bad length");
+        assert_eq!(
+            ack_shutdown(cut.clone(), |_| true),
+            (cut, false),
+            "bad length"
+        );
     }
 }
