@@ -4,8 +4,27 @@ use std::future::poll_fn;
 
 use bytes::Bytes;
 use imsession::sdp::MediaDescription;
-use imsession::{ConnectionIo, Target, Transport};
+use imsession::{ConnectionIo, SubStreams, Target, Transport};
 use imsession_sctp::SctpTransport;
+
+/// A client association and the listener's, each as its sub-streams, on IPv4 loopback.
+async fn associated() -> (SubStreams, SubStreams) {
+    let t = SctpTransport::new();
+    let listener = t.listen("127.0.0.1", 0).await.unwrap();
+    let port = listener.local_addr().port();
+    let target = Target {
+        host: "127.0.0.1".into(),
+        port,
+        media: MediaDescription::new("message", port, "cpim/sctp", vec![]),
+    };
+    let client = tokio::spawn(async move { SctpTransport::new().connect(&target).await });
+    let server = listener.accept().await.unwrap().await.unwrap();
+    let client = client.await.unwrap().unwrap();
+    let (ConnectionIo::SubStreams(c), ConnectionIo::SubStreams(s)) = (client.io, server.io) else {
+        panic!("sctp yields sub-streams");
+    };
+    (c, s)
+}
 
 #[tokio::test]
 async fn chunks_cross_both_ways() {
@@ -86,21 +105,7 @@ const UNREAD_SIZE: usize = 4096;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_acknowledged_but_unread_survive_the_peers_graceful_close() {
-    let t = SctpTransport::new();
-    let listener = t.listen("127.0.0.1", 0).await.unwrap();
-    let port = listener.local_addr().port();
-    let target = Target {
-        host: "127.0.0.1".into(),
-        port,
-        media: MediaDescription::new("message", port, "cpim/sctp", vec![]),
-    };
-    let client = tokio::spawn(async move { SctpTransport::new().connect(&target).await });
-    let server = listener.accept().await.unwrap().await.unwrap();
-    let client = client.await.unwrap().unwrap();
-    let (ConnectionIo::SubStreams(mut c), ConnectionIo::SubStreams(mut s)) = (client.io, server.io)
-    else {
-        panic!("sctp yields sub-streams");
-    };
+    let (mut c, mut s) = associated().await;
     for i in 0..UNREAD {
         poll_fn(|cx| s.writer.poll_ready(cx)).await.unwrap();
         s.writer
@@ -129,21 +134,7 @@ async fn messages_acknowledged_but_unread_survive_the_peers_graceful_close() {
 /// wait behind everything buffered on another (a large message in flight).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_reader_gets_every_streams_messages_in_turn() {
-    let t = SctpTransport::new();
-    let listener = t.listen("127.0.0.1", 0).await.unwrap();
-    let port = listener.local_addr().port();
-    let target = Target {
-        host: "127.0.0.1".into(),
-        port,
-        media: MediaDescription::new("message", port, "cpim/sctp", vec![]),
-    };
-    let client = tokio::spawn(async move { SctpTransport::new().connect(&target).await });
-    let server = listener.accept().await.unwrap().await.unwrap();
-    let client = client.await.unwrap().unwrap();
-    let (ConnectionIo::SubStreams(mut c), ConnectionIo::SubStreams(mut s)) = (client.io, server.io)
-    else {
-        panic!("sctp yields sub-streams");
-    };
+    let (mut c, mut s) = associated().await;
     // Within the receive window, so all of it is buffered on the reader's side.
     for i in 0..UNREAD {
         poll_fn(|cx| s.writer.poll_ready(cx)).await.unwrap();
