@@ -32,6 +32,8 @@ pub(crate) struct AssocState {
     pub(crate) read_blocked: bool,
     /// Streams with messages waiting in `sctp-proto`.
     pub(crate) readable: BTreeSet<u16>,
+    /// The stream to read first next time: streams are read one message each in turn.
+    pub(crate) read_next: u16,
     /// Messages taken out of `sctp-proto` once the association is shutting down (its close
     /// discards unread messages), waiting for room in the reader's queue. Delivered before
     /// the association's end; bounded by the receive window (see `driver::rescue`).
@@ -185,8 +187,16 @@ impl SubStreamWrite for SctpWriter {
             return Poll::Ready(Ok(()));
         }
         let mut st = self.shared.lock();
-        if st.lost || st.assoc.is_closing() {
-            // Ended, or a shutdown is under way (the peer's, maybe): it completes by itself.
+        if st.lost {
+            // Ended: cleanly (nothing is left to close), or failed (what was queued is lost).
+            self.closed = true;
+            return Poll::Ready(match st.error {
+                Some(_) => Err(st.failure()),
+                None => Ok(()),
+            });
+        }
+        if st.assoc.is_closing() {
+            // A shutdown is under way (the peer's, maybe): it completes by itself.
             self.closed = true;
             return Poll::Ready(Ok(()));
         }

@@ -44,6 +44,11 @@ struct Entry {
     /// for associations we initiate (their INIT retransmissions bound them) and once
     /// established.
     handshake_deadline: Option<Instant>,
+    /// Our Initiate Tag (the verification tag the peer's packets carry), once sent.
+    our_tag: Option<u32>,
+    /// The first and the highest TSN of the DATA we sent, once we sent any: what a
+    /// SHUTDOWN's Cumulative TSN Ack can plausibly acknowledge (workaround 8).
+    sent_tsns: Option<(u32, u32)>,
 }
 
 /// The state of one socket's task.
@@ -53,8 +58,8 @@ pub(crate) struct Driver {
     endpoint: Endpoint,
     entries: HashMap<AssociationHandle, Entry>,
     wake: Arc<Notify>,
-    /// Listener sockets accept INITs; connect sockets drop them.
-    accept: Option<mpsc::Sender<Connection>>,
+    /// Listener sockets accept INITs (to their SCTP port); connect sockets drop them.
+    accept: Option<(mpsc::Sender<Connection>, u16)>,
     stats: Arc<Stats>,
     out: Vec<(SocketAddr, Bytes)>,
     /// How long a shutdown may last ([`SHUTDOWN_GUARD`] × [`Rto::max`]).
@@ -68,7 +73,7 @@ impl Driver {
     pub(crate) fn new(
         socket: UdpSocket,
         endpoint: Endpoint,
-        accept: Option<mpsc::Sender<Connection>>,
+        accept: Option<(mpsc::Sender<Connection>, u16)>,
         stats: Arc<Stats>,
         rto: Rto,
     ) -> io::Result<Self> {
@@ -117,6 +122,7 @@ impl Driver {
             inbound: Some(tx),
             read_blocked: false,
             readable: Default::default(),
+            read_next: 0,
             pending: Default::default(),
             pending_bytes: 0,
             peer_shutdown: false,
@@ -145,6 +151,8 @@ impl Driver {
                 waiter,
                 drained: None,
                 handshake_deadline,
+                our_tag: None,
+                sent_tsns: None,
             },
         );
     }
@@ -154,7 +162,7 @@ impl Driver {
         let mut buf = vec![0u8; MAX_DATAGRAM];
         loop {
             self.process().await;
-            let listening = self.accept.as_ref().is_some_and(|a| !a.is_closed());
+            let listening = self.accept.as_ref().is_some_and(|(a, _)| !a.is_closed());
             if self.entries.is_empty() && !listening {
                 return;
             }
@@ -213,7 +221,7 @@ impl Driver {
                     }
                 }
                 () = self.wake.notified() => {}
-                () = closed(self.accept.as_ref()), if listening => {
+                () = closed(self.accept.as_ref().map(|(a, _)| a)), if listening => {
                     self.endpoint.reject_new_associations();
                 }
             }
@@ -230,9 +238,18 @@ impl Driver {
             return;
         }
         let first = packet::first_chunk(&data);
-        if first == Some(packet::INIT) && self.accept.is_none() {
-            // A connect socket takes no new associations.
-            return;
+        if first == Some(packet::INIT) {
+            match &self.accept {
+                // A connect socket takes no new associations.
+                None => return,
+                // An INIT for another SCTP port than the one our SDP names is out of the
+                // blue (RFC 4960 §8.4): nobody listens there.
+                Some((_, port)) if packet::destination_port(&data) != *port => {
+                    self.stats.wrong_port.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                Some(_) => {}
+            }
         }
         let peer_streams = packet::init_streams(&data);
         let seen = Seen::of(&data);
@@ -244,6 +261,20 @@ impl Driver {
             self.stats
                 .ipv6_address_params_removed
                 .fetch_add(removed.ipv6 as u64, Ordering::Relaxed);
+        }
+        let tag = packet::verification_tag(&data);
+        let entries = &self.entries;
+        let (data, acked) = packet::ack_shutdown(data, |cum| {
+            entries
+                .values()
+                .find(|e| e.our_tag.is_some() && e.our_tag == tag)
+                .and_then(|e| e.sent_tsns)
+                .is_some_and(|(first, high)| packet::tsn_within(cum, first.wrapping_sub(1), high))
+        });
+        if acked {
+            self.stats
+                .shutdown_acks_added
+                .fetch_add(1, Ordering::Relaxed);
         }
         let now = Instant::now();
         let Some((handle, event)) = self.endpoint.handle(now, from, None, None, data) else {
@@ -265,7 +296,7 @@ impl Driver {
                     self.stats.half_open_refused.fetch_add(1, Ordering::Relaxed);
                     return;
                 }
-                let accept = self.accept.clone().map(Waiter::Accept);
+                let accept = self.accept.as_ref().map(|(a, _)| Waiter::Accept(a.clone()));
                 self.insert(handle, assoc, from, accept, Some(now + HANDSHAKE_TIMEOUT));
             }
             DatagramEvent::AssociationEvent(event) => {
@@ -393,6 +424,18 @@ impl Driver {
             if let sctp_proto::Payload::RawEncode(datagrams) = t.payload {
                 for d in datagrams {
                     complete_sent |= packet::first_chunk(&d) == Some(packet::SHUTDOWN_COMPLETE);
+                    if let Some(tag) = packet::initiate_tag(&d) {
+                        entry.our_tag = Some(tag);
+                    }
+                    for tsn in packet::data_tsns(&d) {
+                        entry.sent_tsns = match entry.sent_tsns {
+                            Some((first, high)) if packet::tsn_within(tsn, first, high) => {
+                                Some((first, high))
+                            }
+                            Some((first, _)) => Some((first, tsn)),
+                            None => Some((tsn, tsn)),
+                        };
+                    }
                     self.out.push((t.remote, d));
                 }
             }
@@ -577,30 +620,50 @@ fn read_messages(st: &mut AssocState) {
         }
         return;
     }
-    while let Some(&id) = st.readable.first() {
-        loop {
+    // One message per readable stream per turn, resuming where the last call stopped: when the
+    // hub's reader is the bottleneck, a stream with much buffered (a large message in flight)
+    // does not hold up the others' messages.
+    while !st.readable.is_empty() {
+        let turn: Vec<u16> = st
+            .readable
+            .range(st.read_next..)
+            .chain(st.readable.range(..st.read_next))
+            .copied()
+            .collect();
+        for id in turn {
             let permit = match tx.try_reserve() {
                 Ok(p) => p,
                 Err(mpsc::error::TrySendError::Full(())) => {
+                    st.read_next = id;
                     st.read_blocked = true;
                     return;
                 }
                 Err(mpsc::error::TrySendError::Closed(())) => return,
             };
+            st.read_next = id.wrapping_add(1);
             let Ok(mut stream) = st.assoc.stream(id) else {
-                break;
+                st.readable.remove(&id);
+                continue;
             };
-            match stream.read_sctp() {
-                Ok(Some(chunks)) => {
-                    let mut buf = BytesMut::zeroed(chunks.len());
-                    let n = chunks.read(&mut buf).unwrap_or(0);
+            let Ok(Some(chunks)) = stream.read_sctp() else {
+                st.readable.remove(&id);
+                continue;
+            };
+            let mut buf = BytesMut::zeroed(chunks.len());
+            match chunks.read(&mut buf) {
+                Ok(n) => {
                     buf.truncate(n);
                     permit.send(Ok((id, buf.freeze())));
                 }
-                _ => break,
+                Err(e) => {
+                    // The buffer is the message's size, so this is not expected; losing the
+                    // message silently would corrupt the stream, so the association ends.
+                    tracing::warn!(stream = id, "reading a message failed: {e}");
+                    st.abort = true;
+                    return;
+                }
             }
         }
-        st.readable.remove(&id);
     }
 }
 

@@ -126,6 +126,12 @@ pub struct Stats {
     pub half_open_refused: AtomicU64,
     /// Handshakes a listener gave up after [`HANDSHAKE_TIMEOUT`].
     pub handshakes_expired: AtomicU64,
+    /// INITs a listener dropped because they named another SCTP port than its own
+    /// (`a=sctp-port`).
+    pub wrong_port: AtomicU64,
+    /// SHUTDOWN chunks whose Cumulative TSN Ack was handed to `sctp-proto` as a SACK (it
+    /// ignores the field; see `docs/sctp.md`, workaround 8).
+    pub shutdown_acks_added: AtomicU64,
 }
 
 impl Stats {
@@ -154,12 +160,19 @@ pub struct Rto {
     pub max: Duration,
 }
 
+/// RTO.Initial of RFC 4960 §15, the default [`Rto::initial`].
+pub const RTO_INITIAL: Duration = Duration::from_secs(3);
+/// RTO.Min of RFC 4960 §15, the default [`Rto::min`].
+pub const RTO_MIN: Duration = Duration::from_secs(1);
+/// RTO.Max of RFC 4960 §15, the default [`Rto::max`].
+pub const RTO_MAX: Duration = Duration::from_secs(60);
+
 impl Default for Rto {
     fn default() -> Self {
         Self {
-            initial: Duration::from_secs(3),
-            min: Duration::from_secs(1),
-            max: Duration::from_secs(60),
+            initial: RTO_INITIAL,
+            min: RTO_MIN,
+            max: RTO_MAX,
         }
     }
 }
@@ -252,10 +265,11 @@ impl Transport for SctpTransport {
             .expect("resolve returns at least one");
         let socket = bind(addr).await?;
         let mut server = ServerConfig::new();
-        server.transport = Arc::new(self.transport_config(DEFAULT_SCTP_PORT));
+        server.transport = Arc::new(self.transport_config(self.sctp_port));
         let endpoint = Endpoint::new(Arc::new(EndpointConfig::new()), Some(Arc::new(server)));
         let (tx, rx) = mpsc::channel(ACCEPT_QUEUE);
-        let driver = Driver::new(socket, endpoint, Some(tx), self.stats.clone(), self.rto)
+        let accept = Some((tx, self.sctp_port));
+        let driver = Driver::new(socket, endpoint, accept, self.stats.clone(), self.rto)
             .map_err(|e| TransportError::io("local address", e))?;
         let local = driver.local_addr();
         tokio::spawn(driver.run());

@@ -1,6 +1,6 @@
 //! Byte-level work on SCTP packets (RFC 4960 §3) that `sctp-proto` does not do for us:
-//! removing address parameters from INIT and INIT ACK, reading the peer's stream counts, and
-//! building an ABORT.
+//! removing address parameters from INIT and INIT ACK, making a SHUTDOWN's acknowledgement
+//! count, reading the peer's stream counts, and building an ABORT.
 //!
 //! `sctp-proto` 0.10 treats the IPv4 and IPv6 address parameters (types 5 and 6) that a
 //! multi-homed peer lists in INIT / INIT ACK as unknown parameters whose high bits say "stop
@@ -23,6 +23,20 @@ pub(crate) const INIT_ACK: u8 = 2;
 pub(crate) const SHUTDOWN_COMPLETE: u8 = 14;
 /// Chunk type ABORT.
 const ABORT: u8 = 6;
+/// Chunk type DATA.
+const DATA: u8 = 0;
+/// Chunk type SACK.
+const SACK: u8 = 3;
+/// Chunk type SHUTDOWN.
+const SHUTDOWN: u8 = 7;
+/// Length of a SHUTDOWN chunk: header and Cumulative TSN Ack.
+const SHUTDOWN_LEN: usize = 8;
+/// Length of a SACK chunk without gap blocks or duplicate TSNs.
+const SACK_LEN: usize = 16;
+/// The receiver window the SACK [`ack_shutdown`] adds advertises. A peer that sent SHUTDOWN
+/// takes no new data (RFC 4960 §9.2), so the value only matters for retransmissions; it is
+/// the window this transport itself offers.
+const SHUTDOWN_SACK_WINDOW: u32 = crate::RECEIVE_BUFFER;
 /// Length of the fixed part of INIT / INIT ACK after the chunk header.
 const INIT_FIXED: usize = 16;
 /// Parameter type IPv6 address.
@@ -56,6 +70,12 @@ fn checksum_ok(packet: &[u8]) -> bool {
 fn set_checksum(packet: &mut [u8]) {
     let sum = checksum(packet).to_le_bytes();
     packet[8..12].copy_from_slice(&sum);
+}
+
+/// The destination port of a packet's SCTP common header (`packet` is at least
+/// [`COMMON_HEADER`] bytes long).
+pub(crate) fn destination_port(packet: &[u8]) -> u16 {
+    u16::from_be_bytes([packet[2], packet[3]])
 }
 
 /// The type of the first chunk, if the packet has one.
@@ -135,6 +155,102 @@ pub(crate) fn strip_address_params(packet: Bytes) -> (Bytes, Removed) {
     }
     set_checksum(&mut out);
     (out.freeze(), removed)
+}
+
+/// Makes a SHUTDOWN's Cumulative TSN Ack count as an acknowledgement: puts a SACK with the
+/// same cumulative TSN before each SHUTDOWN chunk and recomputes the checksum.
+///
+/// RFC 4960 §9.2: a SHUTDOWN acknowledges the DATA its sender received, and its sender sends
+/// no SACK while it waits for the SHUTDOWN ACK (usrsctp relies on that: its last SACK is often
+/// the SHUTDOWN). `sctp-proto` 0.10 ignores that field, so with data of ours in flight it
+/// waited for a SACK that never came and the peer's shutdown hung. Returns the packet
+/// unchanged when it has no SHUTDOWN chunk or is malformed (bad checksum, bad lengths), and
+/// whether it added a SACK.
+///
+/// `plausible` vets the Cumulative TSN Ack against the TSNs we actually sent: `sctp-proto`
+/// itself writes its *outbound* ack point into that field, a number from the wrong TSN space,
+/// which taken as a SACK would acknowledge data never sent and fail the association.
+pub(crate) fn ack_shutdown(packet: Bytes, plausible: impl Fn(u32) -> bool) -> (Bytes, bool) {
+    if packet.len() <= COMMON_HEADER || !checksum_ok(&packet) {
+        return (packet, false);
+    }
+    let mut chunks: Vec<(u8, &[u8])> = Vec::new();
+    let mut at = COMMON_HEADER;
+    while at + 4 <= packet.len() {
+        let len = usize::from(u16::from_be_bytes([packet[at + 2], packet[at + 3]]));
+        if len < 4 || at + len > packet.len() {
+            return (packet, false);
+        }
+        chunks.push((
+            packet[at],
+            &packet[at..(at + padded(len)).min(packet.len())],
+        ));
+        at += padded(len);
+    }
+    let cum_tsn = |c: &[u8]| u32::from_be_bytes([c[4], c[5], c[6], c[7]]);
+    let acks =
+        |(t, c): &(u8, &[u8])| *t == SHUTDOWN && c.len() >= SHUTDOWN_LEN && plausible(cum_tsn(c));
+    if !chunks.iter().any(acks) {
+        return (packet, false);
+    }
+    let mut out = BytesMut::with_capacity(packet.len() + SACK_LEN * chunks.len());
+    out.extend_from_slice(&packet[..COMMON_HEADER]);
+    for entry in &chunks {
+        let (_, chunk) = entry;
+        if acks(entry) {
+            out.put_u8(SACK);
+            out.put_u8(0);
+            out.put_u16(SACK_LEN as u16);
+            out.extend_from_slice(&chunk[4..8]); // Cumulative TSN Ack
+            out.put_u32(SHUTDOWN_SACK_WINDOW);
+            out.put_u16(0); // gap ack blocks
+            out.put_u16(0); // duplicate TSNs
+        }
+        out.extend_from_slice(chunk);
+    }
+    set_checksum(&mut out);
+    (out.freeze(), true)
+}
+
+/// The verification tag of a packet's common header.
+pub(crate) fn verification_tag(packet: &[u8]) -> Option<u32> {
+    let h = packet.get(4..8)?;
+    Some(u32::from_be_bytes([h[0], h[1], h[2], h[3]]))
+}
+
+/// The Initiate Tag of an INIT or INIT ACK: the tag its sender expects on packets to it.
+pub(crate) fn initiate_tag(packet: &[u8]) -> Option<u32> {
+    let t = first_chunk(packet)?;
+    if t != INIT && t != INIT_ACK {
+        return None;
+    }
+    let v = packet.get(COMMON_HEADER + 4..COMMON_HEADER + 8)?;
+    Some(u32::from_be_bytes([v[0], v[1], v[2], v[3]]))
+}
+
+/// The TSNs of the DATA chunks in a packet.
+pub(crate) fn data_tsns(packet: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    let mut at = COMMON_HEADER;
+    std::iter::from_fn(move || {
+        while at + 8 <= packet.len() {
+            let (typ, start) = (packet[at], at);
+            let len = usize::from(u16::from_be_bytes([packet[at + 2], packet[at + 3]]));
+            if len < 4 {
+                return None;
+            }
+            at += padded(len);
+            if typ == DATA {
+                let t = &packet[start + 4..start + 8];
+                return Some(u32::from_be_bytes([t[0], t[1], t[2], t[3]]));
+            }
+        }
+        None
+    })
+}
+
+/// Whether `tsn` lies in `from..=to` in serial number arithmetic (RFC 1982).
+pub(crate) fn tsn_within(tsn: u32, from: u32, to: u32) -> bool {
+    tsn.wrapping_sub(from) <= to.wrapping_sub(from)
 }
 
 fn padded(len: usize) -> usize {
@@ -344,5 +460,72 @@ mod tests {
         let direct = CRC32C.checksum(&pkt);
         assert_eq!(checksum(&pkt), direct);
         assert_eq!(CRC32C.checksum(b"123456789"), 0xE306_9283);
+    }
+
+    /// A packet of `chunks` (type, value) with a valid checksum.
+    fn packet_of(chunks: &[(u8, Vec<u8>)]) -> Bytes {
+        let mut pkt = vec![0x13, 0x88, 0x13, 0x88, 0, 0, 0, 1, 0, 0, 0, 0];
+        for (typ, value) in chunks {
+            pkt.push(*typ);
+            pkt.push(0);
+            pkt.extend_from_slice(&u16::try_from(4 + value.len()).unwrap().to_be_bytes());
+            pkt.extend_from_slice(value);
+            pkt.extend(std::iter::repeat_n(0, padded(value.len()) - value.len()));
+        }
+        set_checksum(&mut pkt);
+        Bytes::from(pkt)
+    }
+
+    #[test]
+    fn a_shutdown_gets_a_sack_with_its_cumulative_tsn_before_it() {
+        let cum = 0xdead_beefu32.to_be_bytes().to_vec();
+        let data = (0u8, vec![0; 13]); // a DATA chunk bundled before, odd length
+        let pkt = packet_of(&[data.clone(), (SHUTDOWN, cum.clone())]);
+        let (out, added) = ack_shutdown(pkt.clone(), |c| c == 0xdead_beef);
+        assert!(added);
+        assert!(checksum_ok(&out));
+        let mut sack = cum.clone();
+        sack.extend_from_slice(&SHUTDOWN_SACK_WINDOW.to_be_bytes());
+        sack.extend_from_slice(&[0; 4]);
+        assert_eq!(out, packet_of(&[data, (SACK, sack), (SHUTDOWN, cum)]));
+        // A cumulative TSN outside what we sent is not taken as an acknowledgement.
+        assert_eq!(ack_shutdown(pkt.clone(), |_| false), (pkt, false));
+    }
+
+    #[test]
+    fn tags_and_data_tsns_are_read() {
+        let pkt = packet_of(&[
+            (DATA, [&7u32.to_be_bytes()[..], &[0; 9]].concat()),
+            (SACK, vec![0; 12]),
+            (DATA, [&8u32.to_be_bytes()[..], &[0; 8]].concat()),
+        ]);
+        assert_eq!(data_tsns(&pkt).collect::<Vec<_>>(), [7, 8]);
+        assert_eq!(verification_tag(&pkt), Some(1));
+        assert_eq!(initiate_tag(&init(INIT_ACK, &[])), Some(0x1234_5678));
+        assert_eq!(initiate_tag(&pkt), None);
+        assert!(tsn_within(5, u32::MAX - 2, 10) && !tsn_within(11, u32::MAX - 2, 10));
+    }
+
+    #[test]
+    fn packets_without_a_sound_shutdown_pass_unchanged() {
+        let plain = packet_of(&[(SACK, vec![0; 12])]);
+        assert_eq!(ack_shutdown(plain.clone(), |_| true), (plain, false));
+        let mut bad = packet_of(&[(SHUTDOWN, vec![0; 4])]).to_vec();
+        bad[8] ^= 1;
+        let bad = Bytes::from(bad);
+        assert_eq!(
+            ack_shutdown(bad.clone(), |_| true),
+            (bad, false),
+            "bad checksum"
+        );
+        let mut cut = packet_of(&[(SHUTDOWN, vec![0; 4])]).to_vec();
+        cut[COMMON_HEADER + 3] = 40; // chunk length beyond the packet
+        set_checksum(&mut cut);
+        let cut = Bytes::from(cut);
+        assert_eq!(
+            ack_shutdown(cut.clone(), |_| true),
+            (cut, false),
+            "bad length"
+        );
     }
 }

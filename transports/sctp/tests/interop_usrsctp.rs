@@ -1,5 +1,6 @@
-//! Interoperability with another SCTP stack: usrsctp's `echo_server` from Debian's
-//! `libusrsctp-examples`, over UDP encapsulation.
+//! Interoperability with another SCTP stack: usrsctp's `echo_server` and `client` from
+//! Debian's `libusrsctp-examples`, over UDP encapsulation: our side connecting, and our
+//! listener accepting.
 //!
 //! The peer binds every address it has, so its INIT ACK lists IPv4 and IPv6 address
 //! parameters, which the transport must cope with. So that nothing it sends can leave the
@@ -20,11 +21,15 @@ use imsession::{Connection, ConnectionIo, Target, Transport, TransportError};
 use imsession_sctp::{Rto, SctpTransport, Stats};
 
 const ECHO_SERVER: &str = "/usr/lib/usrsctp/echo_server";
+/// Sends the lines of its standard input, prints what it receives, shuts down at end of input.
+const CLIENT: &str = "/usr/lib/usrsctp/client";
+/// Lines the client sends.
+const CLIENT_LINES: usize = 30;
 /// The SCTP port `echo_server` listens on.
 const ECHO_SCTP_PORT: u16 = 7;
 /// Set in the copy of this test that runs inside the namespace.
 const CHILD_ENV: &str = "IMSESSION_SCTP_NETNS_CHILD";
-const TEST_NAME: &str = "usrsctp_echo_server_over_udp";
+const TEST_NAME: &str = "usrsctp_peers_over_udp";
 /// Attempts to associate while `echo_server` starts: it binds its UDP port before it listens
 /// on its SCTP port, and answers an INIT that comes in between with an ABORT.
 const START_ATTEMPTS: u32 = 50;
@@ -79,14 +84,16 @@ impl Drop for Netns {
 }
 
 #[test]
-fn usrsctp_echo_server_over_udp() {
+fn usrsctp_peers_over_udp() {
     if std::env::var_os(CHILD_ENV).is_some() {
         return tokio::runtime::Runtime::new().unwrap().block_on(exchange());
     }
-    if !std::path::Path::new(ECHO_SERVER).exists() {
-        return skip(&format!(
-            "{ECHO_SERVER} not installed (apt-get install libusrsctp-examples)"
-        ));
+    for program in [ECHO_SERVER, CLIENT] {
+        if !std::path::Path::new(program).exists() {
+            return skip(&format!(
+                "{program} not installed (apt-get install libusrsctp-examples)"
+            ));
+        }
     }
     let ns = match Netns::create() {
         Ok(ns) => ns,
@@ -152,6 +159,102 @@ async fn exchange() {
     assert!(
         Stats::get(&stats.ipv6_address_params_removed) > 0,
         "the peer listed IPv6 addresses and they were removed"
+    );
+    for host in ["127.0.0.1", "::1"] {
+        client_to_our_listener(host).await;
+    }
+}
+
+/// usrsctp's `client` (bound to every address, so its INIT lists them all, and offering its
+/// default 10 outbound streams) associates with our listener and sends lines; we answer each
+/// on a stream of our own choosing among those our INIT ACK allowed, it prints the answers,
+/// then shuts the association down when its input ends.
+async fn client_to_our_listener(host: &str) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    let transport = SctpTransport::new();
+    let listener = transport.listen(host, 0).await.unwrap();
+    let port = listener.local_addr().port();
+    let mut client = tokio::process::Command::new(CLIENT)
+        .args([
+            host.to_owned(),
+            imsession_sctp::DEFAULT_SCTP_PORT.to_string(),
+            "0".to_owned(),
+            free_udp_port().to_string(),
+            port.to_string(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut input = client.stdin.take().unwrap();
+    let mut output = BufReader::new(client.stdout.take().unwrap()).lines();
+    let conn = tokio::time::timeout(Duration::from_secs(20), async {
+        listener.accept().await.unwrap().await.unwrap()
+    })
+    .await
+    .unwrap_or_else(|_| panic!("usrsctp client did not associate over {host}"));
+    let ConnectionIo::SubStreams(mut io) = conn.io else {
+        panic!("sctp yields sub-streams");
+    };
+    let streams = io.writer.streams();
+    assert!(
+        streams <= 10,
+        "no more streams than the INIT ACK announced to a peer offering 10: {streams}"
+    );
+    for i in 0..CLIENT_LINES {
+        input
+            .write_all(format!("line {i}\n").as_bytes())
+            .await
+            .unwrap();
+        let (_, data) = tokio::time::timeout(
+            Duration::from_secs(20),
+            poll_fn(|cx| io.reader.poll_read(cx)),
+        )
+        .await
+        .expect("the client's line arrives")
+        .unwrap()
+        .expect("the association is up");
+        assert_eq!(data[..], format!("line {i}\n").into_bytes()[..]);
+        // Answered on the highest stream allowed, and on others in turn.
+        let stream = streams - 1 - (i as u16 % streams);
+        poll_fn(|cx| io.writer.poll_ready(cx)).await.unwrap();
+        io.writer
+            .send(stream, Bytes::from(format!("answer {i}\n")))
+            .unwrap();
+        let printed = tokio::time::timeout(Duration::from_secs(20), async {
+            loop {
+                let line = output.next_line().await.unwrap().expect("client output");
+                if line.starts_with("answer ") {
+                    return line;
+                }
+            }
+        })
+        .await
+        .expect("the client prints our answer");
+        assert_eq!(printed, format!("answer {i}"));
+    }
+    // End of input: the client shuts the association down gracefully, at once, so its
+    // SHUTDOWN is also the acknowledgement of our last answer.
+    drop(input);
+    let end = tokio::time::timeout(
+        Duration::from_secs(20),
+        poll_fn(|cx| io.reader.poll_read(cx)),
+    )
+    .await
+    .expect("the client's shutdown arrives");
+    assert!(matches!(end, Ok(None)), "graceful shutdown: {end:?}");
+    poll_fn(|cx| io.writer.poll_close(cx)).await.unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(20), client.wait())
+        .await
+        .expect("the client exits once the association is closed")
+        .unwrap();
+    assert!(status.success(), "client exit status {status}");
+    assert!(
+        Stats::get(&transport.stats().shutdown_acks_added) > 0,
+        "the client's SHUTDOWN acknowledged data"
     );
 }
 

@@ -339,3 +339,28 @@ async fn a_shutdown_the_peer_never_answers_is_aborted() {
     assert_eq!(Stats::get(&t.stats().peer_timeouts), 1);
     assert_eq!(Stats::get(&t.stats().aborts_sent), 1);
 }
+
+/// An INIT naming another SCTP port than the one the listener's SDP gives is out of the blue:
+/// dropped unanswered and counted; one naming the listener's port is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_answers_only_inits_for_its_own_sctp_port() {
+    let t = SctpTransport::new().with_sctp_port(PORT + 1);
+    let listener = t.listen("127.0.0.1", 0).await.unwrap();
+    let addr = listener.local_addr();
+    let raw = UdpSocket::bind("127.0.0.1:0").unwrap();
+    raw.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    // `init` addresses SCTP port PORT.
+    raw.send_to(&init(1, 10, 10), addr).unwrap();
+    let mut buf = [0u8; 2048];
+    assert!(raw.recv_from(&mut buf).is_err(), "no answer");
+    assert_eq!(Stats::get(&t.stats().wrong_port), 1);
+    let mut right = init(2, 10, 10);
+    right[2..4].copy_from_slice(&(PORT + 1).to_be_bytes());
+    right[8..12].copy_from_slice(&[0; 4]);
+    let c = crc32c(&right);
+    right[8..12].copy_from_slice(&c.to_le_bytes());
+    raw.set_read_timeout(Some(ANSWER)).unwrap();
+    raw.send_to(&right, addr).unwrap();
+    assert_eq!(next_chunk(&raw), INIT_ACK);
+}

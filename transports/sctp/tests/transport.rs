@@ -4,8 +4,27 @@ use std::future::poll_fn;
 
 use bytes::Bytes;
 use imsession::sdp::MediaDescription;
-use imsession::{ConnectionIo, Target, Transport};
+use imsession::{ConnectionIo, SubStreams, Target, Transport};
 use imsession_sctp::SctpTransport;
+
+/// A client association and the listener's, each as its sub-streams, on IPv4 loopback.
+async fn associated() -> (SubStreams, SubStreams) {
+    let t = SctpTransport::new();
+    let listener = t.listen("127.0.0.1", 0).await.unwrap();
+    let port = listener.local_addr().port();
+    let target = Target {
+        host: "127.0.0.1".into(),
+        port,
+        media: MediaDescription::new("message", port, "cpim/sctp", vec![]),
+    };
+    let client = tokio::spawn(async move { SctpTransport::new().connect(&target).await });
+    let server = listener.accept().await.unwrap().await.unwrap();
+    let client = client.await.unwrap().unwrap();
+    let (ConnectionIo::SubStreams(c), ConnectionIo::SubStreams(s)) = (client.io, server.io) else {
+        panic!("sctp yields sub-streams");
+    };
+    (c, s)
+}
 
 #[tokio::test]
 async fn chunks_cross_both_ways() {
@@ -70,6 +89,9 @@ async fn dropping_a_connection_aborts_the_association() {
         end.is_err(),
         "an abort is an error, not a clean end: {end:?}"
     );
+    // Closing what the peer aborted is not a graceful close either.
+    let close = poll_fn(|cx| s.writer.poll_close(cx)).await;
+    assert!(close.is_err(), "{close:?}");
     assert_eq!(
         imsession_sctp::Stats::get(&client_transport.stats().aborts_sent),
         1
@@ -83,21 +105,7 @@ const UNREAD_SIZE: usize = 4096;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_acknowledged_but_unread_survive_the_peers_graceful_close() {
-    let t = SctpTransport::new();
-    let listener = t.listen("127.0.0.1", 0).await.unwrap();
-    let port = listener.local_addr().port();
-    let target = Target {
-        host: "127.0.0.1".into(),
-        port,
-        media: MediaDescription::new("message", port, "cpim/sctp", vec![]),
-    };
-    let client = tokio::spawn(async move { SctpTransport::new().connect(&target).await });
-    let server = listener.accept().await.unwrap().await.unwrap();
-    let client = client.await.unwrap().unwrap();
-    let (ConnectionIo::SubStreams(mut c), ConnectionIo::SubStreams(mut s)) = (client.io, server.io)
-    else {
-        panic!("sctp yields sub-streams");
-    };
+    let (mut c, mut s) = associated().await;
     for i in 0..UNREAD {
         poll_fn(|cx| s.writer.poll_ready(cx)).await.unwrap();
         s.writer
@@ -120,4 +128,36 @@ async fn messages_acknowledged_but_unread_survive_the_peers_graceful_close() {
         received += 1;
     }
     assert_eq!(received, UNREAD, "every message, then a clean end");
+}
+
+/// When the reader falls behind, streams are read in turn: a message on one stream does not
+/// wait behind everything buffered on another (a large message in flight).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_reader_gets_every_streams_messages_in_turn() {
+    let (mut c, mut s) = associated().await;
+    // Within the receive window, so all of it is buffered on the reader's side.
+    for i in 0..UNREAD {
+        poll_fn(|cx| s.writer.poll_ready(cx)).await.unwrap();
+        s.writer
+            .send(1, Bytes::from(vec![i as u8; UNREAD_SIZE]))
+            .unwrap();
+    }
+    poll_fn(|cx| s.writer.poll_ready(cx)).await.unwrap();
+    s.writer.send(2, Bytes::from_static(b"other")).unwrap();
+    // The reader takes nothing meanwhile: its queue (INBOUND_QUEUE) fills with stream 1.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let mut at = None;
+    for i in 0..=UNREAD {
+        let (id, _) = poll_fn(|cx| c.reader.poll_read(cx)).await.unwrap().unwrap();
+        if id == 2 {
+            at = Some(i);
+        }
+    }
+    let at = at.expect("stream 2's message arrives");
+    // After what was queued, streams alternate: stream 2's message comes at once.
+    assert!(
+        at <= imsession_sctp::INBOUND_QUEUE + 1,
+        "stream 2's message came {at}th of {}",
+        UNREAD + 1
+    );
 }
