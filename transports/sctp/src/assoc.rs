@@ -60,6 +60,8 @@ pub(crate) struct AssocState {
     pub(crate) shutting_down: bool,
     /// An ABORT was asked for and not sent yet.
     pub(crate) abort: bool,
+    /// The peer sent an ABORT.
+    pub(crate) peer_aborted: bool,
     /// When a datagram of this association last arrived.
     pub(crate) last_heard: std::time::Instant,
     /// When the graceful shutdown (ours or the peer's) started.

@@ -134,6 +134,7 @@ impl Driver {
             lost: false,
             shutting_down: false,
             abort: false,
+            peer_aborted: false,
             seen: None,
             streams: STREAMS,
             last_heard: Instant::now(),
@@ -263,6 +264,16 @@ impl Driver {
                 .fetch_add(removed.ipv6 as u64, Ordering::Relaxed);
         }
         let tag = packet::verification_tag(&data);
+        if packet::has_abort(&data) {
+            // An ABORT carries our tag, or with the T bit its sender's own.
+            let aborted = self.entries.values().find(|e| {
+                e.our_tag.is_some() && e.our_tag == tag
+                    || e.shared.lock().seen.is_some_and(|s| Some(s.tag) == tag)
+            });
+            if let Some(e) = aborted {
+                e.shared.lock().peer_aborted = true;
+            }
+        }
         let entries = &self.entries;
         let (data, acked) = packet::ack_shutdown(data, |cum| {
             entries
@@ -391,6 +402,16 @@ impl Driver {
                     let clean = st.shutting_down
                         && reason == AssociationError::AssociationClosed
                         && st.error.is_none();
+                    if !clean && st.error.is_none() && !st.peer_aborted {
+                        // Not our abort, not the peer's: `sctp-proto` ended the association
+                        // itself (an ERROR chunk, a protocol violation) without telling the
+                        // peer, which would go on retransmitting. Tell it.
+                        if let Some(seen) = st.seen {
+                            self.out.push((st.remote, seen.abort()));
+                            self.stats.aborts_sent.fetch_add(1, Ordering::Relaxed);
+                        }
+                        st.error = Some(format!("ended by the sctp stack ({reason:?}); aborted"));
+                    }
                     lose(&mut st, &reason, clean);
                 }
                 Event::Stream(StreamEvent::Readable { id } | StreamEvent::Opened { id }) => {

@@ -228,6 +228,22 @@ pub(crate) fn initiate_tag(packet: &[u8]) -> Option<u32> {
     Some(u32::from_be_bytes([v[0], v[1], v[2], v[3]]))
 }
 
+/// Whether a packet carries an ABORT chunk.
+pub(crate) fn has_abort(packet: &[u8]) -> bool {
+    let mut at = COMMON_HEADER;
+    while at + 4 <= packet.len() {
+        if packet[at] == ABORT {
+            return true;
+        }
+        let len = usize::from(u16::from_be_bytes([packet[at + 2], packet[at + 3]]));
+        if len < 4 {
+            return false;
+        }
+        at += padded(len);
+    }
+    false
+}
+
 /// The TSNs of the DATA chunks in a packet.
 pub(crate) fn data_tsns(packet: &[u8]) -> impl Iterator<Item = u32> + '_ {
     let mut at = COMMON_HEADER;
@@ -503,6 +519,11 @@ mod tests {
         assert_eq!(verification_tag(&pkt), Some(1));
         assert_eq!(initiate_tag(&init(INIT_ACK, &[])), Some(0x1234_5678));
         assert_eq!(initiate_tag(&pkt), None);
+        assert!(!has_abort(&pkt));
+        assert!(has_abort(&packet_of(&[
+            (SACK, vec![0; 12]),
+            (ABORT, vec![])
+        ])));
         assert!(tsn_within(5, u32::MAX - 2, 10) && !tsn_within(11, u32::MAX - 2, 10));
     }
 

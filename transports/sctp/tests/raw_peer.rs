@@ -1,6 +1,7 @@
 //! The transport facing a raw peer that speaks SCTP by hand: a listener's handshakes left
 //! half-open and the stream count its INIT ACK announces; how a connect attempt fails.
 
+use std::future::poll_fn;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
@@ -363,4 +364,34 @@ async fn a_listener_answers_only_inits_for_its_own_sctp_port() {
     raw.set_read_timeout(Some(ANSWER)).unwrap();
     raw.send_to(&right, addr).unwrap();
     assert_eq!(next_chunk(&raw), INIT_ACK);
+}
+
+/// `sctp-proto` ends an association on its own when the peer sends an ERROR chunk; the peer
+/// is then told with an ABORT (it would otherwise retransmit into silence), and our reader's
+/// error does not blame a peer abort.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_association_sctp_proto_gives_up_is_aborted_towards_the_peer() {
+    /// ERROR cause "Unrecognized Chunk Type" (6) quoting a chunk of type 0xfe.
+    const CAUSE: [u8; 8] = [0, 6, 0, 8, 0xfe, 0, 0, 4];
+    const ERROR: u8 = 9;
+    let t = SctpTransport::new();
+    let listener = t.listen("127.0.0.1", 0).await.unwrap();
+    let addr = listener.local_addr();
+    let (raw, ack) = handshake_start(addr, 1, 10, 10);
+    let (tag, _, cookie) = parse_init_ack(&ack);
+    raw.send_to(&packet(tag, COOKIE_ECHO, &cookie), addr)
+        .unwrap();
+    let conn = listener.accept().await.unwrap().await.unwrap();
+    let ConnectionIo::SubStreams(mut s) = conn.io else {
+        panic!("sctp yields sub-streams");
+    };
+    assert_eq!(next_chunk(&raw), COOKIE_ACK);
+    raw.send_to(&packet(tag, ERROR, &CAUSE), addr).unwrap();
+    let end = tokio::time::timeout(ANSWER, poll_fn(|cx| s.reader.poll_read(cx)))
+        .await
+        .expect("the association ends");
+    let e = end.expect_err("an error, not a clean end");
+    assert!(!e.to_string().contains("by peer"), "{e}");
+    let aborted = tokio::task::spawn_blocking(move || (0..5).any(|_| next_chunk(&raw) == ABORT));
+    assert!(aborted.await.unwrap(), "the peer is told with an ABORT");
 }

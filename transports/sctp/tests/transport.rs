@@ -96,6 +96,11 @@ async fn dropping_a_connection_aborts_the_association() {
         imsession_sctp::Stats::get(&client_transport.stats().aborts_sent),
         1
     );
+    assert_eq!(
+        imsession_sctp::Stats::get(&t.stats().aborts_sent),
+        0,
+        "an ABORT is not answered with one"
+    );
 }
 
 /// Messages of [`UNREAD_SIZE`] bytes the peer sends before closing: far more than the
