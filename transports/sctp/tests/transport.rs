@@ -1,52 +1,55 @@
 //! The transport alone: listen, connect, sub-streams both ways.
 
 use std::future::poll_fn;
+use std::net::SocketAddr;
 
 use bytes::Bytes;
 use imsession::sdp::MediaDescription;
-use imsession::{ConnectionIo, SubStreams, Target, Transport};
+use imsession::{Connection, ConnectionIo, SubStreams, Target, Transport};
 use imsession_sctp::SctpTransport;
 
-/// A client association and the listener's, each as its sub-streams, on IPv4 loopback.
-async fn associated() -> (SubStreams, SubStreams) {
-    let t = SctpTransport::new();
-    let listener = t.listen("127.0.0.1", 0).await.unwrap();
+/// A client association (`client` connecting) and the one `server`'s listener accepted, on
+/// IPv4 loopback, with the listener's address.
+async fn connected(
+    server: &SctpTransport,
+    client: &SctpTransport,
+) -> (Connection, Connection, SocketAddr) {
+    let listener = server.listen("127.0.0.1", 0).await.unwrap();
     let port = listener.local_addr().port();
     let target = Target {
         host: "127.0.0.1".into(),
         port,
         media: MediaDescription::new("message", port, "cpim/sctp", vec![]),
     };
-    let client = tokio::spawn(async move { SctpTransport::new().connect(&target).await });
-    let server = listener.accept().await.unwrap().await.unwrap();
-    let client = client.await.unwrap().unwrap();
-    let (ConnectionIo::SubStreams(c), ConnectionIo::SubStreams(s)) = (client.io, server.io) else {
+    let client = client.clone();
+    let connecting = tokio::spawn(async move { client.connect(&target).await });
+    let accepted = listener.accept().await.unwrap().await.unwrap();
+    let connected = connecting.await.unwrap().unwrap();
+    (connected, accepted, listener.local_addr())
+}
+
+/// A connection's sub-streams.
+fn sub_streams(conn: Connection) -> SubStreams {
+    let ConnectionIo::SubStreams(s) = conn.io else {
         panic!("sctp yields sub-streams");
     };
-    (c, s)
+    s
+}
+
+/// A client association and the listener's, each as its sub-streams.
+async fn associated() -> (SubStreams, SubStreams) {
+    let (client, server, _) = connected(&SctpTransport::new(), &SctpTransport::new()).await;
+    (sub_streams(client), sub_streams(server))
 }
 
 #[tokio::test]
 async fn chunks_cross_both_ways() {
-    let t = SctpTransport::new();
-    let listener = t.listen("127.0.0.1", 0).await.unwrap();
-    let port = listener.local_addr().port();
-    let target = Target {
-        host: "127.0.0.1".into(),
-        port,
-        media: MediaDescription::new("message", port, "cpim/sctp", vec![]),
-    };
-    let client = tokio::spawn(async move { SctpTransport::new().connect(&target).await });
-    let server = listener.accept().await.unwrap().await.unwrap();
-    let client = client.await.unwrap().unwrap();
+    let (client, server, listening) = connected(&SctpTransport::new(), &SctpTransport::new()).await;
     // Each end names the other's real address: the connecting socket is bound to the
     // address it sends from, not to 0.0.0.0.
     assert_eq!(server.peer.addr, client.local_addr);
-    assert_eq!(client.peer.addr, listener.local_addr());
-    let (ConnectionIo::SubStreams(mut c), ConnectionIo::SubStreams(mut s)) = (client.io, server.io)
-    else {
-        panic!("sctp yields sub-streams");
-    };
+    assert_eq!(client.peer.addr, listening);
+    let (mut c, mut s) = (sub_streams(client), sub_streams(server));
     assert!(c.writer.streams() > 1);
     poll_fn(|cx| c.writer.poll_ready(cx)).await.unwrap();
     c.writer.send(3, Bytes::from_static(b"ping")).unwrap();
@@ -67,23 +70,10 @@ async fn chunks_cross_both_ways() {
 
 #[tokio::test]
 async fn dropping_a_connection_aborts_the_association() {
-    let t = SctpTransport::new();
-    let listener = t.listen("127.0.0.1", 0).await.unwrap();
-    let port = listener.local_addr().port();
-    let target = Target {
-        host: "127.0.0.1".into(),
-        port,
-        media: MediaDescription::new("message", port, "cpim/sctp", vec![]),
-    };
-    let client_transport = SctpTransport::new();
-    let c2 = client_transport.clone();
-    let client = tokio::spawn(async move { c2.connect(&target).await });
-    let server = listener.accept().await.unwrap().await.unwrap();
-    let client = client.await.unwrap().unwrap();
+    let (t, client_transport) = (SctpTransport::new(), SctpTransport::new());
+    let (client, server, _) = connected(&t, &client_transport).await;
     drop(client);
-    let ConnectionIo::SubStreams(mut s) = server.io else {
-        panic!("sctp yields sub-streams");
-    };
+    let mut s = sub_streams(server);
     let end = poll_fn(|cx| s.reader.poll_read(cx)).await;
     assert!(
         end.is_err(),
