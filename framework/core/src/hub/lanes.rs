@@ -436,6 +436,18 @@ mod tests {
         (Box::new(io), log, closed)
     }
 
+    /// Runs the writer over `io` with the lanes of `register` and no frames of the connection's
+    /// own, closing once everything queued is sent.
+    async fn drain_and_close(
+        io: Box<Budget>,
+        register: mpsc::UnboundedReceiver<mpsc::Receiver<WriteCmd>>,
+    ) -> io::Result<()> {
+        let (_main_tx, main) = mpsc::channel(1);
+        let (closing, abort) = (CancellationToken::new(), CancellationToken::new());
+        closing.cancel();
+        write_substreams(io, main, register, closing, abort).await
+    }
+
     /// A lane registered with `lanes`, holding frames of `lens` bytes tracked as ids 1, 2, ...
     async fn lane(
         lanes: &Lanes,
@@ -462,9 +474,7 @@ mod tests {
         let (ack_tx, ack) = oneshot::channel();
         tx.send(WriteCmd::Flush(ack_tx)).await.unwrap();
         let (io, _, closed) = budget(3);
-        let (_main_tx, main) = mpsc::channel(1);
-        let (closing, abort) = (CancellationToken::new(), CancellationToken::new());
-        let result = write_substreams(io, main, register, closing, abort).await;
+        let result = drain_and_close(io, register).await;
         assert!(result.is_err());
         assert!(
             !*closed.lock().unwrap(),
@@ -494,12 +504,7 @@ mod tests {
         let _a = lane(&lanes, &ledger, &[25, 5]).await;
         let _b = lane(&lanes, &ledger, &[12]).await;
         let (io, log, closed) = budget(usize::MAX);
-        let (_main_tx, main) = mpsc::channel(1);
-        let (closing, abort) = (CancellationToken::new(), CancellationToken::new());
-        closing.cancel();
-        write_substreams(io, main, register, closing, abort)
-            .await
-            .unwrap();
+        drain_and_close(io, register).await.unwrap();
         assert!(*closed.lock().unwrap());
         let log = log.lock().unwrap().clone();
         let on = |s: u16| {
@@ -528,12 +533,7 @@ mod tests {
         tx.send(WriteCmd::Split(head, body, tracked)).await.unwrap();
         drop(tx);
         let (io, log, _) = budget(usize::MAX);
-        let (_main_tx, main) = mpsc::channel(1);
-        let (closing, abort) = (CancellationToken::new(), CancellationToken::new());
-        closing.cancel();
-        write_substreams(io, main, register, closing, abort)
-            .await
-            .unwrap();
+        drain_and_close(io, register).await.unwrap();
         assert_eq!(*log.lock().unwrap(), [(1, 9), (1, 7), (1, 10), (1, 5)]);
         assert_eq!(ledger.last_written(), Some(MessageId(7)));
         assert!(events.try_recv().is_err(), "nothing reported not sent");
@@ -550,12 +550,7 @@ mod tests {
         }
         drop(senders);
         let (io, log, _) = budget(usize::MAX);
-        let (_main_tx, main) = mpsc::channel(1);
-        let (closing, abort) = (CancellationToken::new(), CancellationToken::new());
-        closing.cancel();
-        write_substreams(io, main, register, closing, abort)
-            .await
-            .unwrap();
+        drain_and_close(io, register).await.unwrap();
         let log = log.lock().unwrap().clone();
         // Every frame is 10 + 10 + 5 on its sub-stream, never cut by another frame's chunk.
         for stream in 1..4 {
@@ -590,10 +585,7 @@ mod tests {
                 .unwrap();
             drop(tx);
             let (io, log, _) = budget(budget_chunks);
-            let (_main_tx, main) = mpsc::channel(1);
-            let (closing, abort) = (CancellationToken::new(), CancellationToken::new());
-            closing.cancel();
-            let result = write_substreams(io, main, register, closing, abort).await;
+            let result = drain_and_close(io, register).await;
             assert_eq!(ledger.last_written(), written);
             let log = log.lock().unwrap().clone();
             if written.is_some() {
