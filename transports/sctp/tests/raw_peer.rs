@@ -45,8 +45,13 @@ fn crc32c(data: &[u8]) -> u32 {
 
 /// A packet with verification tag `tag` holding one chunk, checksum filled in.
 fn packet(tag: u32, chunk_type: u8, value: &[u8]) -> Vec<u8> {
+    packet_to(PORT, tag, chunk_type, value)
+}
+
+/// [`packet`] addressed to SCTP port `port`.
+fn packet_to(port: u16, tag: u32, chunk_type: u8, value: &[u8]) -> Vec<u8> {
     let mut p = PORT.to_be_bytes().to_vec();
-    p.extend_from_slice(&PORT.to_be_bytes());
+    p.extend_from_slice(&port.to_be_bytes());
     p.extend_from_slice(&tag.to_be_bytes());
     p.extend_from_slice(&[0; 4]);
     p.extend_from_slice(&[chunk_type, 0]);
@@ -62,12 +67,17 @@ fn packet(tag: u32, chunk_type: u8, value: &[u8]) -> Vec<u8> {
 
 /// An INIT with initiate tag `tag`, offering `outbound` streams and accepting `max_inbound`.
 fn init(tag: u32, outbound: u16, max_inbound: u16) -> Vec<u8> {
+    init_to(PORT, tag, outbound, max_inbound)
+}
+
+/// [`init`] addressed to SCTP port `port`.
+fn init_to(port: u16, tag: u32, outbound: u16, max_inbound: u16) -> Vec<u8> {
     let mut v = tag.to_be_bytes().to_vec(); // initiate tag
     v.extend_from_slice(&65_536u32.to_be_bytes()); // receive window
     v.extend_from_slice(&outbound.to_be_bytes());
     v.extend_from_slice(&max_inbound.to_be_bytes());
     v.extend_from_slice(&1u32.to_be_bytes()); // initial TSN
-    packet(0, INIT, &v)
+    packet_to(port, 0, INIT, &v)
 }
 
 /// A raw peer socket that has sent an INIT with initiate tag `tag` to `to` and got the INIT
@@ -272,9 +282,11 @@ async fn the_peers_graceful_shutdown_is_not_answered_with_an_abort() {
     }
 }
 
-/// An association between a listener of `t` and a raw peer that answers nothing once it is
-/// established; returns the raw socket (kept open, so no ICMP error) and the accepted side.
-async fn with_silent_peer(t: &SctpTransport) -> (UdpSocket, imsession::SubStreams) {
+/// An association between a listener of `t` and a raw peer that sends nothing more unless the
+/// test makes it; returns the raw socket (kept open, so no ICMP error; connected to the
+/// listener), the tag the raw peer's
+/// packets must carry, and the accepted side.
+async fn raw_association(t: &SctpTransport) -> (UdpSocket, u32, imsession::SubStreams) {
     let listener = t.listen("127.0.0.1", 0).await.unwrap();
     let addr = listener.local_addr();
     let (raw, ack) = handshake_start(addr, 1, 10, 10);
@@ -282,11 +294,12 @@ async fn with_silent_peer(t: &SctpTransport) -> (UdpSocket, imsession::SubStream
     raw.send_to(&packet(tag, COOKIE_ECHO, &cookie), addr)
         .unwrap();
     assert_eq!(next_chunk(&raw), COOKIE_ACK);
+    raw.connect(addr).unwrap();
     let conn = listener.accept().await.unwrap().await.unwrap();
     let ConnectionIo::SubStreams(s) = conn.io else {
         panic!("sctp yields sub-streams");
     };
-    (raw, s)
+    (raw, tag, s)
 }
 
 /// Waits for the end of `s`'s reader (failing the test if it never comes) and returns it.
@@ -308,7 +321,7 @@ async fn end_of(s: &mut imsession::SubStreams) -> std::io::Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_that_stops_acknowledging_data_is_given_up() {
     let t = quick();
-    let (_raw, mut s) = with_silent_peer(&t).await;
+    let (_raw, _, mut s) = raw_association(&t).await;
     std::future::poll_fn(|cx| s.writer.poll_ready(cx))
         .await
         .unwrap();
@@ -327,7 +340,7 @@ async fn a_peer_that_stops_acknowledging_data_is_given_up() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shutdown_the_peer_never_answers_is_aborted() {
     let t = quick();
-    let (raw, mut s) = with_silent_peer(&t).await;
+    let (raw, _, mut s) = raw_association(&t).await;
     std::future::poll_fn(|cx| s.writer.poll_close(cx))
         .await
         .unwrap();
@@ -356,11 +369,7 @@ async fn a_listener_answers_only_inits_for_its_own_sctp_port() {
     let mut buf = [0u8; 2048];
     assert!(raw.recv_from(&mut buf).is_err(), "no answer");
     assert_eq!(Stats::get(&t.stats().wrong_port), 1);
-    let mut right = init(2, 10, 10);
-    right[2..4].copy_from_slice(&(PORT + 1).to_be_bytes());
-    right[8..12].copy_from_slice(&[0; 4]);
-    let c = crc32c(&right);
-    right[8..12].copy_from_slice(&c.to_le_bytes());
+    let right = init_to(PORT + 1, 2, 10, 10);
     raw.set_read_timeout(Some(ANSWER)).unwrap();
     raw.send_to(&right, addr).unwrap();
     assert_eq!(next_chunk(&raw), INIT_ACK);
@@ -375,18 +384,8 @@ async fn an_association_sctp_proto_gives_up_is_aborted_towards_the_peer() {
     const CAUSE: [u8; 8] = [0, 6, 0, 8, 0xfe, 0, 0, 4];
     const ERROR: u8 = 9;
     let t = SctpTransport::new();
-    let listener = t.listen("127.0.0.1", 0).await.unwrap();
-    let addr = listener.local_addr();
-    let (raw, ack) = handshake_start(addr, 1, 10, 10);
-    let (tag, _, cookie) = parse_init_ack(&ack);
-    raw.send_to(&packet(tag, COOKIE_ECHO, &cookie), addr)
-        .unwrap();
-    let conn = listener.accept().await.unwrap().await.unwrap();
-    let ConnectionIo::SubStreams(mut s) = conn.io else {
-        panic!("sctp yields sub-streams");
-    };
-    assert_eq!(next_chunk(&raw), COOKIE_ACK);
-    raw.send_to(&packet(tag, ERROR, &CAUSE), addr).unwrap();
+    let (raw, tag, mut s) = raw_association(&t).await;
+    raw.send(&packet(tag, ERROR, &CAUSE)).unwrap();
     let end = tokio::time::timeout(ANSWER, poll_fn(|cx| s.reader.poll_read(cx)))
         .await
         .expect("the association ends");
