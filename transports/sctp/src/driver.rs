@@ -644,45 +644,41 @@ fn read_messages(st: &mut AssocState) {
     // One message per readable stream per turn, resuming where the last call stopped: when the
     // hub's reader is the bottleneck, a stream with much buffered (a large message in flight)
     // does not hold up the others' messages.
-    while !st.readable.is_empty() {
-        let turn: Vec<u16> = st
-            .readable
-            .range(st.read_next..)
-            .chain(st.readable.range(..st.read_next))
-            .copied()
-            .collect();
-        for id in turn {
-            let permit = match tx.try_reserve() {
-                Ok(p) => p,
-                Err(mpsc::error::TrySendError::Full(())) => {
-                    st.read_next = id;
-                    st.read_blocked = true;
-                    return;
-                }
-                Err(mpsc::error::TrySendError::Closed(())) => return,
-            };
-            st.read_next = id.wrapping_add(1);
-            let Ok(mut stream) = st.assoc.stream(id) else {
-                st.readable.remove(&id);
-                continue;
-            };
-            let Ok(Some(chunks)) = stream.read_sctp() else {
-                st.readable.remove(&id);
-                continue;
-            };
-            let mut buf = BytesMut::zeroed(chunks.len());
-            match chunks.read(&mut buf) {
-                Ok(n) => {
-                    buf.truncate(n);
-                    permit.send(Ok((id, buf.freeze())));
-                }
-                Err(e) => {
-                    // The buffer is the message's size, so this is not expected; losing the
-                    // message silently would corrupt the stream, so the association ends.
-                    tracing::warn!(stream = id, "reading a message failed: {e}");
-                    st.abort = true;
-                    return;
-                }
+    loop {
+        let next = st.readable.range(st.read_next..).next();
+        let Some(&id) = next.or_else(|| st.readable.first()) else {
+            return;
+        };
+        let permit = match tx.try_reserve() {
+            Ok(p) => p,
+            Err(mpsc::error::TrySendError::Full(())) => {
+                st.read_next = id;
+                st.read_blocked = true;
+                return;
+            }
+            Err(mpsc::error::TrySendError::Closed(())) => return,
+        };
+        st.read_next = id.wrapping_add(1);
+        let Ok(mut stream) = st.assoc.stream(id) else {
+            st.readable.remove(&id);
+            continue;
+        };
+        let Ok(Some(chunks)) = stream.read_sctp() else {
+            st.readable.remove(&id);
+            continue;
+        };
+        let mut buf = BytesMut::zeroed(chunks.len());
+        match chunks.read(&mut buf) {
+            Ok(n) => {
+                buf.truncate(n);
+                permit.send(Ok((id, buf.freeze())));
+            }
+            Err(e) => {
+                // The buffer is the message's size, so this is not expected; losing the
+                // message silently would corrupt the stream, so the association ends.
+                tracing::warn!(stream = id, "reading a message failed: {e}");
+                st.abort = true;
+                return;
             }
         }
     }

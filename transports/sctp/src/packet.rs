@@ -171,45 +171,70 @@ pub(crate) fn strip_address_params(packet: Bytes) -> (Bytes, Removed) {
 /// itself writes its *outbound* ack point into that field, a number from the wrong TSN space,
 /// which taken as a SACK would acknowledge data never sent and fail the association.
 pub(crate) fn ack_shutdown(packet: Bytes, plausible: impl Fn(u32) -> bool) -> (Bytes, bool) {
-    if packet.len() <= COMMON_HEADER || !checksum_ok(&packet) {
-        return (packet, false);
-    }
-    let mut chunks: Vec<(u8, &[u8])> = Vec::new();
-    let mut at = COMMON_HEADER;
-    while at + 4 <= packet.len() {
-        let len = usize::from(u16::from_be_bytes([packet[at + 2], packet[at + 3]]));
-        if len < 4 || at + len > packet.len() {
-            return (packet, false);
-        }
-        chunks.push((
-            packet[at],
-            &packet[at..(at + padded(len)).min(packet.len())],
-        ));
-        at += padded(len);
-    }
     let cum_tsn = |c: &[u8]| u32::from_be_bytes([c[4], c[5], c[6], c[7]]);
     let acks =
-        |(t, c): &(u8, &[u8])| *t == SHUTDOWN && c.len() >= SHUTDOWN_LEN && plausible(cum_tsn(c));
-    if !chunks.iter().any(acks) {
+        |&(t, c): &(u8, &[u8])| t == SHUTDOWN && c.len() >= SHUTDOWN_LEN && plausible(cum_tsn(c));
+    // Most packets have no SHUTDOWN: decided without allocating or checksumming.
+    let mut walk = Chunks::new(&packet);
+    if !walk.by_ref().any(|c| acks(&c)) || !checksum_ok(&packet) {
         return (packet, false);
     }
-    let mut out = BytesMut::with_capacity(packet.len() + SACK_LEN * chunks.len());
+    let mut out = BytesMut::with_capacity(packet.len() + 2 * SACK_LEN);
     out.extend_from_slice(&packet[..COMMON_HEADER]);
-    for entry in &chunks {
-        let (_, chunk) = entry;
-        if acks(entry) {
+    let mut walk = Chunks::new(&packet);
+    for chunk in walk.by_ref() {
+        if acks(&chunk) {
             out.put_u8(SACK);
             out.put_u8(0);
             out.put_u16(SACK_LEN as u16);
-            out.extend_from_slice(&chunk[4..8]); // Cumulative TSN Ack
+            out.extend_from_slice(&chunk.1[4..8]); // Cumulative TSN Ack
             out.put_u32(SHUTDOWN_SACK_WINDOW);
             out.put_u16(0); // gap ack blocks
             out.put_u16(0); // duplicate TSNs
         }
-        out.extend_from_slice(chunk);
+        out.extend_from_slice(chunk.1);
+    }
+    if walk.malformed {
+        return (packet, false);
     }
     set_checksum(&mut out);
     (out.freeze(), true)
+}
+
+/// The chunks of a packet, each as (type, bytes with padding), in order; stops at the first
+/// chunk whose length is impossible, and says so in `malformed`.
+struct Chunks<'a> {
+    packet: &'a [u8],
+    at: usize,
+    malformed: bool,
+}
+
+impl<'a> Chunks<'a> {
+    fn new(packet: &'a [u8]) -> Self {
+        Self {
+            packet,
+            at: COMMON_HEADER,
+            malformed: false,
+        }
+    }
+}
+
+impl<'a> Iterator for Chunks<'a> {
+    type Item = (u8, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (p, at) = (self.packet, self.at);
+        if at + 4 > p.len() {
+            return None;
+        }
+        let len = usize::from(u16::from_be_bytes([p[at + 2], p[at + 3]]));
+        if len < 4 || at + len > p.len() {
+            self.malformed = true;
+            return None;
+        }
+        self.at = at + padded(len);
+        Some((p[at], &p[at..self.at.min(p.len())]))
+    }
 }
 
 /// The verification tag of a packet's common header.
@@ -230,38 +255,14 @@ pub(crate) fn initiate_tag(packet: &[u8]) -> Option<u32> {
 
 /// Whether a packet carries an ABORT chunk.
 pub(crate) fn has_abort(packet: &[u8]) -> bool {
-    let mut at = COMMON_HEADER;
-    while at + 4 <= packet.len() {
-        if packet[at] == ABORT {
-            return true;
-        }
-        let len = usize::from(u16::from_be_bytes([packet[at + 2], packet[at + 3]]));
-        if len < 4 {
-            return false;
-        }
-        at += padded(len);
-    }
-    false
+    Chunks::new(packet).any(|(t, _)| t == ABORT)
 }
 
 /// The TSNs of the DATA chunks in a packet.
 pub(crate) fn data_tsns(packet: &[u8]) -> impl Iterator<Item = u32> + '_ {
-    let mut at = COMMON_HEADER;
-    std::iter::from_fn(move || {
-        while at + 8 <= packet.len() {
-            let (typ, start) = (packet[at], at);
-            let len = usize::from(u16::from_be_bytes([packet[at + 2], packet[at + 3]]));
-            if len < 4 {
-                return None;
-            }
-            at += padded(len);
-            if typ == DATA {
-                let t = &packet[start + 4..start + 8];
-                return Some(u32::from_be_bytes([t[0], t[1], t[2], t[3]]));
-            }
-        }
-        None
-    })
+    Chunks::new(packet)
+        .filter(|(t, c)| *t == DATA && c.len() >= 8)
+        .map(|(_, c)| u32::from_be_bytes([c[4], c[5], c[6], c[7]]))
 }
 
 /// Whether `tsn` lies in `from..=to` in serial number arithmetic (RFC 1982).
