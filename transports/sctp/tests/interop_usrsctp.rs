@@ -25,6 +25,9 @@ const ECHO_SERVER: &str = "/usr/lib/usrsctp/echo_server";
 const CLIENT: &str = "/usr/lib/usrsctp/client";
 /// Lines the client sends.
 const CLIENT_LINES: usize = 30;
+/// How long any one step with the peer may take before the test fails (association, each
+/// message, the shutdown, the peer's exit).
+const PEER_WAIT: Duration = Duration::from_secs(20);
 /// The SCTP port `echo_server` listens on.
 const ECHO_SCTP_PORT: u16 = 7;
 /// Set in the copy of this test that runs inside the namespace.
@@ -191,7 +194,7 @@ async fn client_to_our_listener(host: &str) {
         .unwrap();
     let mut input = client.stdin.take().unwrap();
     let mut output = BufReader::new(client.stdout.take().unwrap()).lines();
-    let conn = tokio::time::timeout(Duration::from_secs(20), async {
+    let conn = tokio::time::timeout(PEER_WAIT, async {
         listener.accept().await.unwrap().await.unwrap()
     })
     .await
@@ -209,14 +212,11 @@ async fn client_to_our_listener(host: &str) {
             .write_all(format!("line {i}\n").as_bytes())
             .await
             .unwrap();
-        let (_, data) = tokio::time::timeout(
-            Duration::from_secs(20),
-            poll_fn(|cx| io.reader.poll_read(cx)),
-        )
-        .await
-        .expect("the client's line arrives")
-        .unwrap()
-        .expect("the association is up");
+        let (_, data) = tokio::time::timeout(PEER_WAIT, poll_fn(|cx| io.reader.poll_read(cx)))
+            .await
+            .expect("the client's line arrives")
+            .unwrap()
+            .expect("the association is up");
         assert_eq!(data[..], format!("line {i}\n").into_bytes()[..]);
         // Answered on the highest stream allowed, and on others in turn.
         let stream = streams - 1 - (i as u16 % streams);
@@ -224,7 +224,7 @@ async fn client_to_our_listener(host: &str) {
         io.writer
             .send(stream, Bytes::from(format!("answer {i}\n")))
             .unwrap();
-        let printed = tokio::time::timeout(Duration::from_secs(20), async {
+        let printed = tokio::time::timeout(PEER_WAIT, async {
             loop {
                 let line = output.next_line().await.unwrap().expect("client output");
                 if line.starts_with("answer ") {
@@ -239,15 +239,12 @@ async fn client_to_our_listener(host: &str) {
     // End of input: the client shuts the association down gracefully, at once, so its
     // SHUTDOWN is also the acknowledgement of our last answer.
     drop(input);
-    let end = tokio::time::timeout(
-        Duration::from_secs(20),
-        poll_fn(|cx| io.reader.poll_read(cx)),
-    )
-    .await
-    .expect("the client's shutdown arrives");
+    let end = tokio::time::timeout(PEER_WAIT, poll_fn(|cx| io.reader.poll_read(cx)))
+        .await
+        .expect("the client's shutdown arrives");
     assert!(matches!(end, Ok(None)), "graceful shutdown: {end:?}");
     poll_fn(|cx| io.writer.poll_close(cx)).await.unwrap();
-    let status = tokio::time::timeout(Duration::from_secs(20), client.wait())
+    let status = tokio::time::timeout(PEER_WAIT, client.wait())
         .await
         .expect("the client exits once the association is closed")
         .unwrap();
@@ -286,7 +283,7 @@ async fn echo(transport: &SctpTransport, addr: SocketAddr) {
         port: addr.port(),
         media,
     };
-    let conn = tokio::time::timeout(Duration::from_secs(20), connect(transport, &target))
+    let conn = tokio::time::timeout(PEER_WAIT, connect(transport, &target))
         .await
         .unwrap_or_else(|_| panic!("association with usrsctp at {addr} timed out"))
         .unwrap_or_else(|e| panic!("association with usrsctp at {addr}: {e}"));
@@ -307,14 +304,11 @@ async fn echo(transport: &SctpTransport, addr: SocketAddr) {
     }
     let mut got = Vec::new();
     while got.len() < sent.len() {
-        let next = tokio::time::timeout(
-            Duration::from_secs(20),
-            poll_fn(|cx| io.reader.poll_read(cx)),
-        )
-        .await
-        .expect("echo timed out")
-        .unwrap()
-        .expect("association ended early");
+        let next = tokio::time::timeout(PEER_WAIT, poll_fn(|cx| io.reader.poll_read(cx)))
+            .await
+            .expect("echo timed out")
+            .unwrap()
+            .expect("association ended early");
         got.push(next);
     }
     for stream in 0..4 {
@@ -326,11 +320,8 @@ async fn echo(transport: &SctpTransport, addr: SocketAddr) {
         }
     }
     poll_fn(|cx| io.writer.poll_close(cx)).await.unwrap();
-    let end = tokio::time::timeout(
-        Duration::from_secs(20),
-        poll_fn(|cx| io.reader.poll_read(cx)),
-    )
-    .await
-    .expect("shutdown timed out");
+    let end = tokio::time::timeout(PEER_WAIT, poll_fn(|cx| io.reader.poll_read(cx)))
+        .await
+        .expect("shutdown timed out");
     assert!(matches!(end, Ok(None)), "graceful shutdown: {end:?}");
 }
