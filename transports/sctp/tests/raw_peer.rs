@@ -383,6 +383,8 @@ async fn an_association_sctp_proto_gives_up_is_aborted_towards_the_peer() {
     /// ERROR cause "Unrecognized Chunk Type" (6) quoting a chunk of type 0xfe.
     const CAUSE: [u8; 8] = [0, 6, 0, 8, 0xfe, 0, 0, 4];
     const ERROR: u8 = 9;
+    /// Packets the raw peer looks through for the ABORT (SACKs may come first).
+    const LOOK: usize = 5;
     let t = SctpTransport::new();
     let (raw, tag, mut s) = raw_association(&t).await;
     raw.send(&packet(tag, ERROR, &CAUSE)).unwrap();
@@ -391,6 +393,6 @@ async fn an_association_sctp_proto_gives_up_is_aborted_towards_the_peer() {
         .expect("the association ends");
     let e = end.expect_err("an error, not a clean end");
     assert!(!e.to_string().contains("by peer"), "{e}");
-    let aborted = tokio::task::spawn_blocking(move || (0..5).any(|_| next_chunk(&raw) == ABORT));
+    let aborted = tokio::task::spawn_blocking(move || (0..LOOK).any(|_| next_chunk(&raw) == ABORT));
     assert!(aborted.await.unwrap(), "the peer is told with an ABORT");
 }
